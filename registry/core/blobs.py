@@ -1,0 +1,38 @@
+"""Blob rules: a blob is readable in a repository only when linked to it.
+
+Knowing a digest is not access. Every read goes through ``linked_size``, so a
+layer pushed to a private repository cannot be fetched through a public one.
+"""
+from __future__ import annotations
+
+from registry.core.digest import Digest
+from registry.core.errors import blob_unknown
+from registry.core.names import project_of
+from storage.blobs.base import BlobStore
+from storage.meta.store import MetaStore
+
+
+class BlobService:
+    def __init__(self, meta: MetaStore, blobs: BlobStore) -> None:
+        self.meta = meta
+        self.blobs = blobs
+
+    async def size_in(self, repo: str, digest: Digest) -> int:
+        """The blob's size if it is readable in ``repo``; BLOB_UNKNOWN otherwise."""
+        size = await self.meta.linked_size(repo, str(digest))
+        if size is None or await self.blobs.stat(digest) is None:
+            raise blob_unknown(str(digest))
+        return size
+
+    async def mount(self, repo: str, digest: Digest, source: str) -> bool:
+        """Link a blob readable in ``source`` into ``repo``; False when it is not there."""
+        size = await self.meta.linked_size(source, str(digest))
+        if size is None or await self.blobs.stat(digest) is None:
+            return False
+        await self.meta.link_blob(repo, project_of(repo), str(digest), size)
+        return True
+
+    async def unlink(self, repo: str, digest: Digest) -> None:
+        """Remove the blob from ``repo``; the bytes stay until GC finds them unreferenced."""
+        if not await self.meta.unlink_blob(repo, str(digest)):
+            raise blob_unknown(str(digest))

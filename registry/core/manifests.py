@@ -1,0 +1,177 @@
+"""Manifest rules: resolving references, validating pushes, tags, referrers, deletes.
+
+Manifests are immutable by digest, so their bytes are cached in memory once read;
+tags are resolved from metadata on every request, which keeps tag moves visible at
+once to every process sharing the database.
+"""
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from registry.core import mediatypes as mt
+from registry.core.digest import Digest, digest_of
+from registry.core.errors import RegistryError, manifest_unknown
+from registry.core.manifest import Descriptor, ParsedManifest, parse_manifest
+from registry.core.names import project_of, split_reference, validate_tag
+from storage.blobs.base import BlobStore
+from storage.meta.records import ManifestRecord, ManifestReference
+from storage.meta.store import MetaStore
+
+MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class StoredManifest:
+    digest: str
+    media_type: str
+    body: bytes
+    tag: str | None  # the tag it was requested by, if any
+
+
+class ManifestCache:
+    """A bounded LRU of manifest bytes by digest (immutable, so never stale)."""
+
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[tuple[str, str], tuple[str, bytes]] = OrderedDict()
+        self._bytes = 0
+
+    def get(self, repo: str, digest: str) -> tuple[str, bytes] | None:
+        item = self._items.get((repo, digest))
+        if item is not None:
+            self._items.move_to_end((repo, digest))
+        return item
+
+    def put(self, repo: str, digest: str, media_type: str, body: bytes) -> None:
+        key = (repo, digest)
+        if key in self._items or len(body) > self.max_bytes:
+            return
+        self._items[key] = (media_type, body)
+        self._bytes += len(body)
+        while self._bytes > self.max_bytes:
+            _, (_, old) = self._items.popitem(last=False)
+            self._bytes -= len(old)
+
+    def drop(self, repo: str, digest: str) -> None:
+        item = self._items.pop((repo, digest), None)
+        if item is not None:
+            self._bytes -= len(item[1])
+
+
+def _references(parsed: ParsedManifest) -> list[ManifestReference]:
+    if parsed.is_index:
+        return [ManifestReference(d.digest, "manifest", d.size) for d in parsed.children]
+    refs = [ManifestReference(parsed.config.digest, "blob", parsed.config.size)] if parsed.config else []
+    refs += [ManifestReference(d.digest, "blob", d.size) for d in parsed.layers if not d.urls]
+    return list({r.digest: r for r in refs}.values())
+
+
+def referrer_descriptor(record: ManifestRecord) -> dict:
+    """The descriptor the referrers API lists for a manifest that has a subject."""
+    entry: dict = {"mediaType": record.media_type, "digest": record.digest, "size": record.size}
+    if record.artifact_type:
+        entry["artifactType"] = record.artifact_type
+    if record.annotations:
+        entry["annotations"] = json.loads(record.annotations)
+    return entry
+
+
+class ManifestService:
+    def __init__(self, meta: MetaStore, blobs: BlobStore, cache: ManifestCache | None = None,
+                 max_bytes: int = MAX_MANIFEST_BYTES) -> None:
+        self.meta = meta
+        self.blobs = blobs
+        self.cache = cache or ManifestCache()
+        self.max_bytes = max_bytes
+
+    async def resolve(self, repo: str, reference: str) -> tuple[str, str | None]:
+        """(digest, tag) for a tag or digest reference in ``repo``; MANIFEST_UNKNOWN if absent."""
+        tag, digest = split_reference(reference)
+        if tag is not None:
+            found = await self.meta.resolve_tag(repo, tag)
+            if found is None:
+                raise manifest_unknown(reference)
+            return found, tag
+        return str(digest), None
+
+    async def get(self, repo: str, reference: str) -> StoredManifest:
+        digest, tag = await self.resolve(repo, reference)
+        cached = self.cache.get(repo, digest)
+        if cached is not None:
+            return StoredManifest(digest, cached[0], cached[1], tag)
+        record = await self.meta.manifest(repo, digest)
+        if record is None:
+            raise manifest_unknown(reference)
+        body = await self.blobs.get_bytes(Digest.parse(digest))
+        if body is None:
+            raise manifest_unknown(reference)
+        self.cache.put(repo, digest, record.media_type, body)
+        return StoredManifest(digest, record.media_type, body, tag)
+
+    async def put(self, repo: str, reference: str, body: bytes, content_type: str | None,
+                  extra_tags: Iterable[str] = ()) -> tuple[str, ParsedManifest, list[str]]:
+        """Validate and store a manifest; return its digest, what it says and the tags set."""
+        if len(body) > self.max_bytes:
+            raise RegistryError("TOO_LARGE", f"manifest exceeds the {self.max_bytes}-byte limit", status=413)
+        tag, expected = split_reference(reference)
+        digest = digest_of(body, expected.algorithm if expected else "sha256")
+        if expected is not None and digest != expected:
+            raise RegistryError("DIGEST_INVALID", "manifest digest does not match its content",
+                                {"expected": str(expected), "actual": str(digest)})
+        parsed = parse_manifest(body, content_type)
+        await self._check_references(repo, parsed)
+        tags = ([tag] if tag else []) + [validate_tag(t) for t in extra_tags]
+        await self.blobs.put_bytes(digest, body)
+        record = ManifestRecord(
+            repo=repo, digest=str(digest), media_type=parsed.media_type, size=len(body),
+            artifact_type=parsed.effective_artifact_type() if not parsed.is_index else parsed.artifact_type,
+            subject=parsed.subject.digest if parsed.subject else None,
+            config_digest=parsed.config.digest if parsed.config else None,
+            annotations=json.dumps(parsed.annotations) if parsed.annotations else None,
+            references=_references(parsed),
+        )
+        await self.meta.put_manifest(record, project_of(repo), tags)
+        return str(digest), parsed, tags
+
+    async def _check_references(self, repo: str, parsed: ParsedManifest) -> None:
+        if parsed.is_index:
+            wanted = [d.digest for d in parsed.children]
+            missing = set(wanted) - await self.meta.existing_manifests(repo, wanted)
+            if missing:
+                raise RegistryError("MANIFEST_UNKNOWN", "the index references manifests not in this repository",
+                                    {"missing": sorted(missing)}, status=400)
+            return
+        blobs: list[Descriptor] = ([parsed.config] if parsed.config else []) + [
+            d for d in parsed.layers if not d.urls
+        ]
+        linked = await self.meta.linked_sizes(repo, (d.digest for d in blobs))
+        missing = [d.digest for d in blobs if d.digest not in linked]
+        if missing:
+            raise RegistryError("MANIFEST_BLOB_UNKNOWN", "manifest references blobs not in this repository",
+                                {"missing": missing})
+        # A declared size that disagrees with the stored blob would make every pull fail later.
+        for d in blobs:
+            if linked[d.digest] != d.size:
+                raise RegistryError("MANIFEST_INVALID", f"size of {d.digest} is {linked[d.digest]}, not {d.size}")
+
+    async def delete(self, repo: str, reference: str) -> None:
+        tag, digest = split_reference(reference)
+        if tag is not None:
+            if not await self.meta.delete_tag(repo, tag):
+                raise manifest_unknown(reference)
+            return
+        if not await self.meta.delete_manifest(repo, str(digest)):
+            raise manifest_unknown(reference)
+        self.cache.drop(repo, str(digest))
+
+    async def referrers(self, repo: str, subject: Digest, artifact_type: str | None) -> list[dict]:
+        records = await self.meta.referrers(repo, str(subject))
+        if artifact_type:
+            records = [r for r in records if r.artifact_type == artifact_type]
+        return [referrer_descriptor(r) for r in records]
+
+    async def tags(self, repo: str, last: str, limit: int | None) -> list[str]:
+        return await self.meta.tags(repo, last, limit)

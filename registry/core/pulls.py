@@ -1,0 +1,68 @@
+"""Pull counters kept in memory and written in batches.
+
+A pull is a successful manifest GET (Harbor's rule). Writing a row per pull would put
+a database write on the hottest path; instead pulls aggregate here and are added to
+the database as increments every few seconds and on shutdown, so nothing is lost on
+a clean stop and counts from several processes add up exactly.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+
+from storage.meta.records import PullEvent
+from storage.meta.store import MetaStore
+
+log = logging.getLogger("berth.pulls")
+
+
+class PullCounter:
+    def __init__(self, meta: MetaStore, interval: float = 5.0) -> None:
+        self.meta = meta
+        self.interval = interval
+        self._pending: dict[tuple[str, str], PullEvent] = {}
+        self._task: asyncio.Task | None = None
+
+    def record(self, repo: str, digest: str, tag: str | None) -> None:
+        now = time.time()
+        event = self._pending.get((repo, digest))
+        if event is None:
+            event = self._pending[(repo, digest)] = PullEvent(repo, digest, 0, now)
+        event.count += 1
+        event.last = now
+        if tag is not None:
+            event.tags[tag] = now
+
+    async def flush(self) -> int:
+        """Write what has accumulated; on failure the counts are kept for the next try."""
+        if not self._pending:
+            return 0
+        batch, self._pending = self._pending, {}
+        try:
+            await self.meta.add_pulls(batch.values())
+        except Exception:
+            log.exception("could not write pull counters; keeping them for the next flush")
+            for key, event in batch.items():
+                merged = self._pending.setdefault(key, PullEvent(event.repo, event.digest, 0, event.last))
+                merged.count += event.count
+                merged.last = max(merged.last, event.last)
+                merged.tags.update(event.tags)
+            return 0
+        return sum(e.count for e in batch.values())
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            await self.flush()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="pull-counter-flush")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.flush()

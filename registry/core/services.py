@@ -1,0 +1,21 @@
+"""The registry's services, built once at start and shared by every handler."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from registry.core.blobs import BlobService
+from registry.core.manifests import ManifestService
+from registry.core.pulls import PullCounter
+from registry.core.uploads import UploadService
+from storage.blobs.base import BlobStore
+from storage.meta.store import MetaStore
+
+
+@dataclass
+class Services:
+    meta: MetaStore
+    blob_store: BlobStore
+    blobs: BlobService
+    uploads: UploadService
+    manifests: ManifestService
+    pulls: PullCounter

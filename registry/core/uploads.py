@@ -1,0 +1,156 @@
+"""Blob upload sessions: start, append chunks, report progress, finish, cancel.
+
+Session state (repository, creation time) is in metadata and the bytes are in the
+blob store's upload area, so a session survives a restart and can be continued by
+another process. The running hash lives in this process's memory for the fast path;
+when it is missing or out of step (after a restart, or on another replica) the
+digest is recomputed from the stored bytes.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+import uuid
+from collections.abc import AsyncIterable
+from dataclasses import dataclass
+
+from registry.core.digest import Digest
+from registry.core.errors import RegistryError, upload_unknown
+from registry.core.names import project_of
+from storage.blobs.base import BlobStore, BlobUploadUnknown
+from storage.meta.store import MetaStore
+
+
+@dataclass(slots=True)
+class _HashState:
+    hasher: "hashlib._Hash"
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class UploadLimits:
+    max_sessions_per_client: int = 256
+    stale_after: float = 24 * 3600.0
+
+
+class UploadService:
+    def __init__(self, meta: MetaStore, blobs: BlobStore, limits: UploadLimits | None = None) -> None:
+        self.meta = meta
+        self.blobs = blobs
+        self.limits = limits or UploadLimits()
+        self._hashes: dict[str, _HashState] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def start(self, repo: str, client: str | None = None) -> str:
+        if client and await self.meta.count_uploads(client) >= self.limits.max_sessions_per_client:
+            raise RegistryError(
+                "TOOMANYREQUESTS",
+                f"too many open upload sessions for this client (limit {self.limits.max_sessions_per_client})",
+            )
+        upload_id = str(uuid.uuid4())
+        await self.blobs.upload_start(upload_id)
+        await self.meta.create_upload(upload_id, repo, client)
+        self._hashes[upload_id] = _HashState(hashlib.sha256(), 0)
+        return upload_id
+
+    async def _session(self, repo: str, upload_id: str) -> int:
+        """The session's current size; BLOB_UPLOAD_UNKNOWN when it is not this repo's."""
+        record = await self.meta.upload(upload_id)
+        if record is None or record.repo != repo:
+            raise upload_unknown(upload_id)
+        size = await self.blobs.upload_size(upload_id)
+        if size is None:
+            raise upload_unknown(upload_id)
+        return size
+
+    def _lock(self, upload_id: str) -> asyncio.Lock:
+        lock = self._locks.get(upload_id)
+        if lock is None:
+            lock = self._locks[upload_id] = asyncio.Lock()
+        return lock
+
+    async def status(self, repo: str, upload_id: str) -> int:
+        return await self._session(repo, upload_id)
+
+    async def append(
+        self, repo: str, upload_id: str, chunks: AsyncIterable[bytes], start: int | None = None
+    ) -> int:
+        """Append a chunk; ``start`` (from Content-Range) must be the current size."""
+        async with self._lock(upload_id):
+            size = await self._session(repo, upload_id)
+            if start is not None and start != size:
+                error = RegistryError(
+                    "RANGE_INVALID", f"chunk starts at {start} but the upload has {size} bytes",
+                    {"size": size},
+                )
+                error.headers["Range"] = f"0-{max(size - 1, 0)}"
+                raise error
+            state = self._hashes.get(upload_id)
+            if state is not None and state.offset != size:
+                state = None
+                self._hashes.pop(upload_id, None)
+            try:
+                new_size = await self.blobs.upload_append(
+                    upload_id, size, chunks, state.hasher.update if state else None
+                )
+            except BlobUploadUnknown:
+                raise upload_unknown(upload_id) from None
+            except BaseException:
+                # A broken body leaves the hash out of step with the data.
+                self._hashes.pop(upload_id, None)
+                raise
+            if state is not None:
+                state.offset = new_size
+            await self.meta.touch_upload(upload_id)
+            return new_size
+
+    async def _digest_of_upload(self, upload_id: str, algorithm: str, size: int) -> str:
+        state = self._hashes.get(upload_id)
+        if state is not None and state.offset == size and state.hasher.name == algorithm:
+            return state.hasher.hexdigest()
+        hasher = hashlib.new(algorithm)
+        async for chunk in self.blobs.upload_read(upload_id):
+            hasher.update(chunk)
+        return hasher.hexdigest()
+
+    async def finish(self, repo: str, upload_id: str, expected: Digest) -> int:
+        """Verify the whole upload against ``expected``, commit it and link it to ``repo``."""
+        async with self._lock(upload_id):
+            size = await self._session(repo, upload_id)
+            actual = await self._digest_of_upload(upload_id, expected.algorithm, size)
+            if actual != expected.hex:
+                await self._discard(upload_id)
+                raise RegistryError(
+                    "DIGEST_INVALID", "provided digest did not match uploaded content",
+                    {"expected": str(expected), "actual": f"{expected.algorithm}:{actual}"},
+                )
+            await self.blobs.upload_commit(upload_id, expected)
+            await self.meta.link_blob(repo, project_of(repo), str(expected), size)
+            await self.meta.delete_upload(upload_id)
+            self._forget(upload_id)
+            return size
+
+    async def cancel(self, repo: str, upload_id: str) -> None:
+        await self._session(repo, upload_id)
+        await self._discard(upload_id)
+
+    async def _discard(self, upload_id: str) -> None:
+        await self.blobs.upload_abort(upload_id)
+        await self.meta.delete_upload(upload_id)
+        self._forget(upload_id)
+
+    def _forget(self, upload_id: str) -> None:
+        self._hashes.pop(upload_id, None)
+        self._locks.pop(upload_id, None)
+
+    async def purge_stale(self) -> int:
+        """Remove sessions idle for longer than the limit, and orphaned upload files."""
+        cutoff = time.time() - self.limits.stale_after
+        stale = await self.meta.stale_uploads(cutoff)
+        for upload_id in stale:
+            await self._discard(upload_id)
+        async for upload_id, mtime in self.blobs.list_uploads():
+            if mtime < cutoff and await self.meta.upload(upload_id) is None:
+                await self.blobs.upload_abort(upload_id)
+        return len(stale)

@@ -1,0 +1,47 @@
+"""Handlers for /v2/<name>/blobs/<digest>: sendfile from local disks, streams otherwise."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from registry.core.names import parse_digest
+from registry.distribution.ranges import stream_range
+from registry.http.keys import SERVICES
+
+
+def _headers(digest: str, size: int | None = None) -> dict[str, str]:
+    headers = {
+        "Docker-Content-Digest": digest,
+        "Accept-Ranges": "bytes",
+        "ETag": f'"{digest}"',
+        "Cache-Control": "max-age=31536000",
+    }
+    if size is not None:
+        headers["Content-Length"] = str(size)
+    return headers
+
+
+async def head(request: web.Request, name: str, reference: str) -> web.StreamResponse:
+    digest = parse_digest(reference)
+    size = await request.app[SERVICES].blobs.size_in(name, digest)
+    return web.Response(headers={**_headers(str(digest), size), "Content-Type": "application/octet-stream"})
+
+
+async def get(request: web.Request, name: str, reference: str) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    digest = parse_digest(reference)
+    size = await services.blobs.size_in(name, digest)
+    redirect = await services.blob_store.redirect_url(digest)
+    if redirect is not None:
+        return web.Response(status=307, headers={"Location": redirect, "Docker-Content-Digest": str(digest)})
+    path = services.blob_store.local_path(digest)
+    if path is not None:
+        response = web.FileResponse(path, headers=_headers(str(digest)))
+        response.content_type = "application/octet-stream"
+        return response
+    return await stream_range(request, services.blob_store, digest, size, _headers(str(digest)))
+
+
+async def delete(request: web.Request, name: str, reference: str) -> web.StreamResponse:
+    digest = parse_digest(reference)
+    await request.app[SERVICES].blobs.unlink(name, digest)
+    return web.Response(status=202, headers={"Docker-Content-Digest": str(digest)})

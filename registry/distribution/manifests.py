@@ -1,0 +1,69 @@
+"""Handlers for /v2/<name>/manifests/<reference>: thin wrappers over ManifestService."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from registry.core.errors import RegistryError
+from registry.http.keys import CONFIG, SERVICES
+
+
+def _headers(digest: str, media_type: str, length: int) -> dict[str, str]:
+    return {
+        "Content-Type": media_type,
+        "Content-Length": str(length),
+        "Docker-Content-Digest": digest,
+        "ETag": f'"{digest}"',
+        "Docker-Distribution-API-Version": "registry/2.0",
+    }
+
+
+def _not_modified(request: web.Request, digest: str) -> bool:
+    tags = request.headers.get("If-None-Match")
+    return bool(tags) and (f'"{digest}"' in tags or tags.strip() == digest)
+
+
+async def head(request: web.Request, name: str, reference: str) -> web.StreamResponse:
+    found = await request.app[SERVICES].manifests.get(name, reference)
+    return web.StreamResponse(headers=_headers(found.digest, found.media_type, len(found.body)))
+
+
+async def get(request: web.Request, name: str, reference: str) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    found = await services.manifests.get(name, reference)
+    headers = _headers(found.digest, found.media_type, len(found.body))
+    if _not_modified(request, found.digest):
+        del headers["Content-Length"]
+        return web.Response(status=304, headers=headers)
+    services.pulls.record(name, found.digest, found.tag)
+    del headers["Content-Type"], headers["Content-Length"]
+    return web.Response(body=found.body, headers=headers, content_type=found.media_type)
+
+
+async def put(request: web.Request, name: str, reference: str) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    limit = request.app[CONFIG]["limits.max_manifest_bytes"]
+    declared = request.content_length
+    if declared is not None and declared > limit:
+        raise RegistryError("TOO_LARGE", f"manifest exceeds the {limit}-byte limit", status=413)
+    body = await request.content.read(limit + 1)
+    if declared is not None and len(body) != declared and len(body) <= limit:
+        raise RegistryError("SIZE_INVALID", "body is shorter than Content-Length")
+    digest, parsed, tags = await services.manifests.put(
+        name, reference, body, request.headers.get("Content-Type"), request.query.getall("tag", [])
+    )
+    response = web.Response(status=201, headers={
+        "Location": f"/v2/{name}/manifests/{digest}",
+        "Docker-Content-Digest": digest,
+    })
+    if parsed.subject is not None:
+        response.headers["OCI-Subject"] = parsed.subject.digest
+    for tag in request.query.getall("tag", []):
+        response.headers.add("OCI-Tag", tag)
+    request["audit"] = ("push", name, tags[0] if tags else digest)
+    return response
+
+
+async def delete(request: web.Request, name: str, reference: str) -> web.StreamResponse:
+    await request.app[SERVICES].manifests.delete(name, reference)
+    request["audit"] = ("delete", name, reference)
+    return web.Response(status=202)

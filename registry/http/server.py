@@ -1,0 +1,118 @@
+"""Running the app: listening sockets, TLS, worker processes and signals.
+
+Several workers each bind the same port with SO_REUSEPORT, so the kernel spreads
+connections across processes with no proxy in front. Migrations run once in the
+parent before any worker starts.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+import ssl
+import sys
+
+from aiohttp import web
+
+from registry.config import Config
+from registry.http.app import close_services, create_app, open_services
+
+log = logging.getLogger("berth")
+ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tfs "%{User-Agent}i"'
+
+
+def _ssl_context(config: Config) -> ssl.SSLContext | None:
+    cert, key = config["http.tls_certificate"], config["http.tls_key"]
+    if not cert:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key or None)
+    return context
+
+
+def _listen(host: str, port: int, reuse_port: bool) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.setblocking(False)
+    return sock
+
+
+def _install_uvloop() -> None:
+    try:
+        import uvloop
+    except ImportError:
+        return
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+
+
+async def prepare(config: Config) -> None:
+    """One-time work before serving: create the data directory and migrate the schema."""
+    services = await open_services(config)
+    await close_services(services)
+
+
+def _serve_one(config: Config, sock: socket.socket) -> None:
+    _install_uvloop()
+    app = create_app(config)
+    web.run_app(
+        app,
+        sock=sock,
+        ssl_context=_ssl_context(config),
+        shutdown_timeout=float(config["http.shutdown_timeout"]),
+        access_log=logging.getLogger("berth.access") if config["http.access_log"] else None,
+        access_log_format=ACCESS_LOG_FORMAT,
+        print=None,
+        handle_signals=True,
+    )
+
+
+def serve(config: Config) -> int:
+    host, port, workers = config["http.host"], config["http.port"], max(1, config["http.workers"])
+    asyncio.run(prepare(config))
+    scheme = "https" if config["http.tls_certificate"] else "http"
+    shown_host = f"[{host}]" if ":" in host else host
+    log.info("Berth listening on %s://%s:%d with %d worker(s); data in %s",
+             scheme, shown_host, port, workers, config.data_dir)
+    if workers == 1:
+        _serve_one(config, _listen(host, port, reuse_port=False))
+        return 0
+    children: list[int] = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                _serve_one(config, _listen(host, port, reuse_port=True))
+            except BaseException:
+                log.exception("worker failed")
+                code = 1
+            os._exit(code)
+        children.append(pid)
+
+    def forward(signum: int, _frame) -> None:
+        for child in children:
+            try:
+                os.kill(child, signum)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    status = 0
+    for child in children:
+        while True:
+            try:
+                _, code = os.waitpid(child, 0)
+                break
+            except InterruptedError:
+                continue
+        status = status or os.waitstatus_to_exitcode(code)
+    sys.stdout.flush()
+    return status

@@ -1,0 +1,85 @@
+"""Versioned schema migrations, written once for both SQLite and PostgreSQL.
+
+``{key}`` (a name, an identity column, a byte column, binary-ordered text) is
+filled in per dialect; everything else is SQL both understand. A migration is never
+edited once released: changes go into a new version.
+"""
+from __future__ import annotations
+
+DIALECT_TERMS: dict[str, dict[str, str]] = {
+    "sqlite": {"id": "INTEGER PRIMARY KEY AUTOINCREMENT", "text": "TEXT", "bigint": "INTEGER"},
+    "postgres": {"id": "BIGSERIAL PRIMARY KEY", "text": 'TEXT COLLATE "C"', "bigint": "BIGINT"},
+}
+
+MIGRATIONS: list[tuple[int, str]] = [
+    (
+        1,
+        """
+        CREATE TABLE repositories (
+            name {text} PRIMARY KEY,
+            project {text} NOT NULL,
+            created DOUBLE PRECISION NOT NULL,
+            updated DOUBLE PRECISION NOT NULL,
+            pull_count {bigint} NOT NULL DEFAULT 0
+        );
+        CREATE INDEX repositories_project ON repositories(project);
+
+        CREATE TABLE manifests (
+            repo {text} NOT NULL,
+            digest {text} NOT NULL,
+            media_type TEXT NOT NULL,
+            artifact_type TEXT,
+            subject TEXT,
+            size {bigint} NOT NULL,
+            config_digest TEXT,
+            annotations TEXT,
+            created DOUBLE PRECISION NOT NULL,
+            pull_count {bigint} NOT NULL DEFAULT 0,
+            pull_time DOUBLE PRECISION,
+            PRIMARY KEY (repo, digest)
+        );
+        CREATE INDEX manifests_subject ON manifests(repo, subject);
+
+        CREATE TABLE manifest_refs (
+            repo {text} NOT NULL,
+            digest {text} NOT NULL,
+            child {text} NOT NULL,
+            kind TEXT NOT NULL,
+            size {bigint} NOT NULL,
+            PRIMARY KEY (repo, digest, child)
+        );
+        CREATE INDEX manifest_refs_child ON manifest_refs(child);
+
+        CREATE TABLE tags (
+            repo {text} NOT NULL,
+            name {text} NOT NULL,
+            digest {text} NOT NULL,
+            updated DOUBLE PRECISION NOT NULL,
+            pull_time DOUBLE PRECISION,
+            PRIMARY KEY (repo, name)
+        );
+        CREATE INDEX tags_digest ON tags(repo, digest);
+
+        CREATE TABLE blob_links (
+            repo {text} NOT NULL,
+            digest {text} NOT NULL,
+            size {bigint} NOT NULL,
+            created DOUBLE PRECISION NOT NULL,
+            PRIMARY KEY (repo, digest)
+        );
+        CREATE INDEX blob_links_digest ON blob_links(digest);
+
+        CREATE TABLE uploads (
+            id {text} PRIMARY KEY,
+            repo {text} NOT NULL,
+            created DOUBLE PRECISION NOT NULL,
+            updated DOUBLE PRECISION NOT NULL,
+            client TEXT
+        );
+        """,
+    ),
+]
+
+
+def render(script: str, dialect: str) -> str:
+    return script.format(**DIALECT_TERMS[dialect])

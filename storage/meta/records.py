@@ -1,0 +1,56 @@
+"""Plain records the metadata store returns; no behaviour, no HTTP."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class ManifestReference:
+    digest: str
+    kind: str  # "blob" or "manifest"
+    size: int
+
+
+@dataclass(slots=True)
+class ManifestRecord:
+    repo: str
+    digest: str
+    media_type: str
+    size: int
+    artifact_type: str | None = None
+    subject: str | None = None
+    config_digest: str | None = None
+    annotations: str | None = None  # JSON text, as pushed
+    created: float = 0.0
+    pull_count: int = 0
+    pull_time: float | None = None
+    references: list[ManifestReference] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class UploadRecord:
+    id: str
+    repo: str
+    created: float
+    updated: float
+    client: str | None = None
+
+
+@dataclass(slots=True)
+class RepositoryRecord:
+    name: str
+    project: str
+    created: float
+    updated: float
+    pull_count: int
+
+
+@dataclass(slots=True)
+class PullEvent:
+    """Pulls of one manifest aggregated in memory before they are written."""
+
+    repo: str
+    digest: str
+    count: int
+    last: float
+    tags: dict[str, float] = field(default_factory=dict)
