@@ -161,11 +161,10 @@ class FilesystemBlobStore(BlobStore):
             return None
 
     async def upload_read(self, upload_id: str) -> AsyncIterator[bytes]:
-        try:
-            f = await aiofiles.open(self._upload_path(upload_id), "rb")
-        except FileNotFoundError:
-            raise BlobUploadUnknown(upload_id) from None
-        async with f:
+        path = self._upload_path(upload_id)
+        if not path.exists():
+            raise BlobUploadUnknown(upload_id)
+        async with aiofiles.open(path, "rb") as f:
             while chunk := await f.read(READ_CHUNK):
                 yield chunk
 

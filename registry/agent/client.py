@@ -1,0 +1,87 @@
+"""HTTP access to one repository of one registry.
+
+Endpoints are tried in order (HTTPS first; plain HTTP only where the caller allows
+it, i.e. insecure registries), sticking to the first that answers at the transport
+level. A 401 is answered once through the Authenticator and the request repeated.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import aiohttp
+
+from registry.agent.auth import Authenticator, parse_challenges
+from registry.agent.errors import PullError, UnauthorizedError
+from registry.agent.keyring import Credential
+
+_TRANSPORT_ERRORS = (aiohttp.ClientConnectorError, aiohttp.ClientSSLError, aiohttp.ServerDisconnectedError,
+                     aiohttp.ClientOSError)
+
+
+def describe_failure(method: str, url: str, status: int, reason: str, body: bytes) -> str:
+    """``GET url: 401 Unauthorized: unauthorized: authentication required`` from an OCI error body."""
+    text = f"{method} {url}: {status} {reason}"
+    try:
+        errors = json.loads(body).get("errors") or []
+        details = [f"{e.get('code', '').lower().replace('_', ' ')}: {e.get('message', '')}" for e in errors]
+    except (ValueError, AttributeError):
+        details = []
+    return text + "".join(f": {d}" for d in details if d.strip(": "))
+
+
+class RegistryClient:
+    """Requests to ``/v2/<repository>/…`` with endpoint fallback and challenge answering."""
+
+    def __init__(self, session: aiohttp.ClientSession, endpoints: list[str], repository: str,
+                 credential: Credential | None, *, verify_tls: bool = True):
+        self._session = session
+        self._endpoints = list(endpoints)
+        self.repository = repository
+        self._ssl = verify_tls
+        self._auth = Authenticator(session, credential, f"repository:{repository}:pull", ssl=verify_tls)
+
+    @property
+    def endpoint(self) -> str:
+        return self._endpoints[0]
+
+    async def _send(self, method: str, path: str, headers: dict[str, str]) -> aiohttp.ClientResponse:
+        last: Exception | None = None
+        while self._endpoints:
+            url = f"{self._endpoints[0]}/v2/{self.repository}/{path}"
+            try:
+                return await self._session.request(method, url, headers=headers, ssl=None if self._ssl else False)
+            except _TRANSPORT_ERRORS as exc:
+                last = exc
+                if len(self._endpoints) == 1:
+                    break
+                self._endpoints.pop(0)  # e.g. HTTPS refused by a plain-HTTP insecure registry
+        raise PullError(f"{method} {self._endpoints[0]}/v2/{self.repository}/{path}: {last}")
+
+    async def request(self, method: str, path: str, headers: dict[str, str] | None = None) -> aiohttp.ClientResponse:
+        """Send, answering one authentication challenge; raise for any status but 200/206."""
+        for attempt in (1, 2):
+            sent = dict(headers or {})
+            if self._auth.authorization:
+                sent["Authorization"] = self._auth.authorization
+            response = await self._send(method, path, sent)
+            if response.status in (200, 206):
+                return response
+            body = await response.read()
+            response.release()
+            failure = describe_failure(method, str(response.url), response.status, response.reason or "", body)
+            if response.status == 401 and attempt == 1:
+                await self._auth.answer(parse_challenges(response.headers.getall("WWW-Authenticate", [])), failure)
+                continue
+            raise (UnauthorizedError if response.status in (401, 403) else PullError)(failure)
+        raise AssertionError("unreachable")
+
+    async def manifest(self, reference: str, accept: str, limit: int) -> tuple[bytes, str, dict[str, Any]]:
+        """Body, media type and headers of a manifest; bodies over ``limit`` bytes are refused."""
+        response = await self.request("GET", f"manifests/{reference}", {"Accept": accept})
+        async with response:
+            body = await response.content.read(limit + 1)
+            if len(body) > limit:
+                raise PullError(f"manifest {reference} is larger than {limit} bytes")
+            media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
+            return body, media_type, dict(response.headers)

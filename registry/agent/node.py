@@ -1,0 +1,164 @@
+"""The node agent: what the kubelet does for a pod's images, as a library.
+
+Init containers are handled in order and each must have its image before the next
+is considered; app containers follow. A failed pull is retried after the kubelet's
+back-off, as the kubelet's sync loop would, for a bounded number of pulls.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from registry.agent.backoff import Backoff
+from registry.agent.daemon_config import DaemonConfig
+from registry.agent.events import WARNING, Event, EventLog
+from registry.agent.image_manager import ERR_IMAGE_PULL, IMAGE_PULL_BACKOFF, ImageManager, ImageStatus
+from registry.agent.keyring import Keyring
+from registry.agent.platform import Platform
+from registry.agent.progress import Progress
+from registry.agent.puller import Puller
+from registry.agent.secrets import SecretPool
+from registry.agent.store import ContentStore
+from registry.agent.workloads import ContainerSpec, PodSpec
+
+POD_INITIALIZING = "PodInitializing"
+DEFAULT_ATTEMPTS = 3
+_WAKE_MARGIN = 0.005  # sleep a little past the back-off so the retry is not early
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerStatus:
+    container: ContainerSpec
+    image: ImageStatus
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.container.name, "image": self.container.image,
+                "imagePullPolicy": str(self.container.pull_policy), "ready": self.image.ready,
+                "reason": self.image.reason, "imageID": self.image.image_id}
+
+
+@dataclass
+class PodResult:
+    """A pod after its images were handled: container statuses and the pod's events."""
+
+    pod: PodSpec
+    node: str
+    events: EventLog
+    init_containers: list[ContainerStatus] = field(default_factory=list)
+    containers: list[ContainerStatus] = field(default_factory=list)
+
+    @property
+    def ready(self) -> bool:
+        return all(s.image.ready for s in self.init_containers + self.containers)
+
+    @property
+    def status(self) -> str:
+        """The STATUS column of ``kubectl get pods`` as far as images decide it."""
+        for status in self.init_containers:
+            if not status.image.ready:
+                return f"Init:{status.image.reason}"
+        for status in self.containers:
+            if not status.image.ready:
+                return status.image.reason
+        return "ImagesReady"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.pod.name, "namespace": self.pod.namespace, "uid": self.pod.uid, "node": self.node,
+                "controlledBy": self.pod.owner, "status": self.status,
+                "initContainers": [s.to_json() for s in self.init_containers],
+                "containers": [s.to_json() for s in self.containers], "events": self.events.to_json()}
+
+    def describe(self) -> str:
+        """A ``kubectl describe pod``-like view of the image side of the pod."""
+        lines = [f"Name:         {self.pod.name}", f"Namespace:    {self.pod.namespace}", f"Node:         {self.node}"]
+        if self.pod.owner:
+            lines.append(f"Controlled By:  {self.pod.owner}")
+        lines.append(f"Status:       {self.status}")
+        for title, statuses in (("Init Containers", self.init_containers), ("Containers", self.containers)):
+            if not statuses:
+                continue
+            lines.append(f"{title}:")
+            for status in statuses:
+                lines += [f"  {status.container.name}:", f"    Image:          {status.container.image}",
+                          f"    Pull Policy:    {status.container.pull_policy}"]
+                if status.image.ready:
+                    lines.append(f"    Image ID:       {status.image.image_id}")
+                else:
+                    lines += ["    State:          Waiting", f"      Reason:       {status.image.reason}"]
+        return "\n".join(lines) + "\n" + self.events.describe()
+
+
+class NodeAgent:
+    """Runs pods' image work on this node. Use as ``async with NodeAgent(state_dir) as agent``.
+
+    ``secrets`` are the pull Secrets pods may name; ``node_keyring`` plays the node's
+    ``config.json``; ``attempts`` bounds how many pulls a failing image gets;
+    ``backoff_scale`` divides the kubelet's back-off durations.
+    """
+
+    def __init__(self, state_dir: str | os.PathLike[str], *, secrets: SecretPool | None = None,
+                 node_keyring: Keyring | None = None, daemon: DaemonConfig | None = None,
+                 platform: Platform | None = None, progress: Progress | None = None,
+                 attempts: int = DEFAULT_ATTEMPTS, backoff_scale: float = 1.0, node_name: str | None = None,
+                 on_event: Callable[[PodSpec, Event], None] | None = None):
+        if attempts < 1:
+            raise ValueError("attempts must be at least 1")
+        self.store = ContentStore(state_dir)
+        self.secrets = secrets or SecretPool()
+        self.puller = Puller(self.store, daemon=daemon, platform=platform, progress=progress)
+        self.backoff = Backoff(scale=backoff_scale)
+        self.images = ImageManager(self.store, self.puller, self.backoff, [node_keyring] if node_keyring else [])
+        self.attempts = attempts
+        self.node_name = node_name or socket.gethostname()
+        self._on_event = on_event
+
+    async def __aenter__(self) -> "NodeAgent":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        await self.puller.close()
+
+    async def run(self, pods: list[PodSpec]) -> list[PodResult]:
+        """Handle pods one after another (the kubelet's default: serialized image pulls)."""
+        return [await self.run_pod(pod) for pod in pods]
+
+    async def run_pod(self, pod: PodSpec) -> PodResult:
+        log = EventLog(listener=(lambda event: self._on_event(pod, event)) if self._on_event else None)
+        result = PodResult(pod, self.node_name, log)
+        keyring, missing = self.secrets.keyring_for(pod.namespace, pod.pull_secrets)
+        if missing:
+            log.record(WARNING, "FailedToRetrieveImagePullSecret",
+                       f"Unable to retrieve some image pull secrets ({', '.join(missing)}); "
+                       "attempting to pull the image may not succeed.")
+        blocked = False
+        for container in pod.all_containers:
+            if blocked:
+                status = ImageStatus(False, POD_INITIALIZING)
+            else:
+                status = await self._ensure(pod, container, keyring, log)
+                blocked = container.init and not status.ready
+            (result.init_containers if container.init else result.containers).append(
+                ContainerStatus(container, status))
+        return result
+
+    async def _ensure(self, pod: PodSpec, container: ContainerSpec, keyring: Keyring, log: EventLog) -> ImageStatus:
+        """Sync the container until its image is ready, or it has had ``attempts`` pulls."""
+        pulls = 0
+        while True:
+            status = await self.images.ensure(pod, container, keyring, log)
+            if status.reason == IMAGE_PULL_BACKOFF:  # woke before the back-off ended
+                await asyncio.sleep(status.retry_after + _WAKE_MARGIN)
+                continue
+            if status.reason != ERR_IMAGE_PULL:
+                return status
+            pulls += 1
+            status = self.images.back_off(pod, container, log)  # what the next sync reports
+            if pulls >= self.attempts:
+                return status
+            await asyncio.sleep(status.retry_after + _WAKE_MARGIN)

@@ -1,0 +1,196 @@
+"""Pulling an image into the node's content store, as a container runtime does.
+
+The manifest named by the reference is fetched and verified; an index is resolved
+to the node's platform; config and layers are downloaded in parallel and verified;
+only then are the manifests stored and the reference recorded, so a failed pull
+never leaves a reference to an incomplete image.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from registry.agent.blobs import fetch_blob
+from registry.agent.client import RegistryClient
+from registry.agent.daemon_config import DaemonConfig
+from registry.agent.errors import PullError
+from registry.agent.keyring import Credential
+from registry.agent.platform import Platform, select_manifest
+from registry.agent.progress import Progress
+from registry.agent.reference import DEFAULT_DOMAIN, ImageReference
+from registry.agent.store import ContentStore, ImageRecord
+from registry.core import mediatypes
+from registry.core.digest import Digest, DigestError, digest_of
+
+DOCKER_HUB_ENDPOINT = "https://registry-1.docker.io"
+MANIFEST_LIMIT = 4 << 20
+MAX_CONCURRENT_DOWNLOADS = 3  # Docker's default max-concurrent-downloads
+
+
+@dataclass(frozen=True, slots=True)
+class PullResult:
+    """A completed pull: the record written, the image ID and how much was transferred."""
+
+    record: ImageRecord
+    image_id: str
+    size: int
+    downloaded: int
+    seconds: float
+
+
+def _descriptor(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise PullError(f"invalid manifest: {where} is not a descriptor")
+    try:
+        Digest.parse(value.get("digest", ""))
+    except DigestError as exc:
+        raise PullError(f"invalid manifest: {where}: {exc}") from None
+    size = value.get("size")
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise PullError(f"invalid manifest: {where} has no valid size")
+    return value
+
+
+def _parse_manifest(body: bytes, media_type: str) -> tuple[str, dict[str, Any]]:
+    try:
+        manifest = json.loads(body)
+    except ValueError:
+        raise PullError("invalid manifest: not JSON") from None
+    if not isinstance(manifest, dict):
+        raise PullError("invalid manifest: not a JSON object")
+    media_type = manifest.get("mediaType") or media_type
+    if media_type in (mediatypes.DOCKER_SCHEMA1, mediatypes.DOCKER_SCHEMA1_SIGNED) or manifest.get("schemaVersion") == 1:
+        raise PullError("Docker image manifest schema 1 is not supported")
+    if media_type not in mediatypes.MANIFESTS:
+        media_type = mediatypes.OCI_INDEX if "manifests" in manifest else mediatypes.OCI_MANIFEST
+    return media_type, manifest
+
+
+class Puller:
+    """Pulls images into a ContentStore. Use as ``async with Puller(store) as puller``."""
+
+    def __init__(self, store: ContentStore, *, daemon: DaemonConfig | None = None,
+                 platform: Platform | None = None, progress: Progress | None = None,
+                 concurrency: int = MAX_CONCURRENT_DOWNLOADS, session: aiohttp.ClientSession | None = None):
+        self.store = store
+        self.daemon = daemon or DaemonConfig()
+        self.platform = platform or Platform.host()
+        self.progress = progress or Progress()
+        self._concurrency = concurrency
+        self._session = session
+        self._owns_session = session is None
+
+    async def __aenter__(self) -> "Puller":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._owns_session and self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            timeout = aiohttp.ClientTimeout(total=None, connect=30, sock_read=120)
+            self._session = aiohttp.ClientSession(timeout=timeout)
+        return self._session
+
+    def endpoint_groups(self, registry: str) -> list[tuple[list[str], bool]]:
+        """Where to pull from, in order: (base URLs tried for one source, verify TLS)."""
+        if registry == DEFAULT_DOMAIN:
+            mirrors = [([mirror], True) for mirror in self.daemon.mirrors]
+            return mirrors + [([DOCKER_HUB_ENDPOINT], True)]
+        if self.daemon.is_insecure(registry):
+            return [([f"https://{registry}", f"http://{registry}"], False)]
+        return [([f"https://{registry}"], True)]
+
+    async def pull(self, ref: ImageReference | str, credential: Credential | None = None) -> PullResult:
+        """Pull ``ref`` with ``credential`` (None: anonymous); raise PullError on any failure."""
+        ref = (ImageReference.parse(ref) if isinstance(ref, str) else ref).with_default_tag()
+        failure: PullError | None = None
+        for endpoints, verify in self.endpoint_groups(ref.domain):
+            client = RegistryClient(self._http(), endpoints, ref.path, credential, verify_tls=verify)
+            try:
+                return await self._pull_from(client, ref)
+            except PullError as exc:  # a mirror falls back to the next source, the last one reports
+                failure = exc
+        assert failure is not None
+        raise failure
+
+    async def _fetch_manifest(self, client: RegistryClient, reference: str,
+                              expected: str | None) -> tuple[bytes, str, str]:
+        body, media_type, headers = await client.manifest(reference, mediatypes.ACCEPT_ALL_MANIFESTS, MANIFEST_LIMIT)
+        algorithm = Digest.parse(expected).algorithm if expected else "sha256"
+        digest = str(digest_of(body, algorithm))
+        if expected and digest != expected:
+            raise PullError(f"manifest {reference}: content has digest {digest}, expected {expected}")
+        served = headers.get("Docker-Content-Digest")
+        if served and served.startswith(f"{algorithm}:") and served != digest:
+            raise PullError(f"manifest {reference}: content has digest {digest}, registry says {served}")
+        return body, media_type, digest
+
+    async def _pull_from(self, client: RegistryClient, ref: ImageReference) -> PullResult:
+        started = time.monotonic()
+        previous = self.store.find(ref)
+        self.progress.start(str(ref), ref.tag or ref.digest or "", ref.path)
+        body, media_type, repo_digest = await self._fetch_manifest(client, ref.identifier, ref.digest)
+        media_type, manifest = _parse_manifest(body, media_type)
+        stored = {repo_digest: body}
+        descriptor: dict[str, Any] = {"mediaType": media_type, "digest": repo_digest, "size": len(body)}
+        if mediatypes.is_index(media_type):
+            entries = manifest.get("manifests")
+            if not isinstance(entries, list):
+                raise PullError("invalid index: manifests is not a list")
+            chosen = _descriptor(select_manifest(entries, self.platform), "index entry")
+            body, media_type, digest = await self._fetch_manifest(client, chosen["digest"], chosen["digest"])
+            if len(body) != chosen["size"]:
+                raise PullError(f"manifest {digest}: {len(body)} bytes, index says {chosen['size']}")
+            media_type, manifest = _parse_manifest(body, chosen.get("mediaType", media_type))
+            if mediatypes.is_index(media_type):
+                raise PullError("invalid index: a platform entry points at another index")
+            stored[digest] = body
+            descriptor = {"mediaType": media_type, "digest": digest, "size": len(body),
+                          "platform": chosen["platform"]}
+        blobs = [_descriptor(manifest.get("config"), "config")]
+        layers = manifest.get("layers")
+        if not isinstance(layers, list):
+            raise PullError("invalid manifest: layers is not a list")
+        blobs += [_descriptor(layer, f"layers[{i}]") for i, layer in enumerate(layers)]
+        downloaded = await self._fetch_blobs(client, blobs)
+        for digest, content in stored.items():
+            self.store.put_blob(content, digest)
+        record = self.store.add(str(ref), descriptor, repo_digest)
+        size = sum(blob["size"] for blob in {b["digest"]: b for b in blobs}.values())
+        current = previous is not None and previous.record.digest == record.digest
+        verb = "Image is up to date" if current else "Downloaded newer image"
+        self.progress.finish([f"Digest: {repo_digest}", f"Status: {verb} for {ref.familiar()}"])
+        return PullResult(record, blobs[0]["digest"], size, downloaded, time.monotonic() - started)
+
+    async def _fetch_blobs(self, client: RegistryClient, blobs: list[dict[str, Any]]) -> int:
+        """Download every distinct blob, a few at a time; return the bytes transferred.
+
+        A failure does not cancel the other downloads: they finish and are verified, so
+        nothing is left half-written, and a retry finds them already present.
+        """
+        unique = list({blob["digest"]: blob for blob in blobs}.values())
+        limit = asyncio.Semaphore(self._concurrency)
+
+        async def one(blob: dict[str, Any]) -> int:
+            def report(status: str, current: int, total: int) -> None:
+                self.progress.layer(blob["digest"], status, current, total)
+
+            async with limit:
+                return blob["size"] if await fetch_blob(client, self.store, blob, report) else 0
+
+        results = await asyncio.gather(*(one(blob) for blob in unique), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        return sum(results)
