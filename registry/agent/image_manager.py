@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from registry.agent.backoff import Backoff
 from registry.agent.errors import PullError
 from registry.agent.events import NORMAL, WARNING, EventLog, go_duration
-from registry.agent.keyring import Credential, Keyring, union_lookup
+from registry.agent.keyring import Keyring, union_lookup
 from registry.agent.policy import PullPolicy, should_pull
-from registry.agent.puller import Puller, PullResult
+from registry.agent.puller import Puller
 from registry.agent.reference import ImageReference, ReferenceError
 from registry.agent.store import ContentStore
 from registry.agent.workloads import ContainerSpec, PodSpec
@@ -70,7 +70,7 @@ class ImageManager:
         log.record(NORMAL, "Pulling", f'Pulling image "{image}"')
         started = time.monotonic()
         try:
-            result = await self.pull(ref, union_lookup(ref, [keyring, *self.node_keyrings]))
+            result = await self.puller.pull_any(ref, union_lookup(ref, [keyring, *self.node_keyrings]))
         except PullError as exc:
             self.backoff.next(key)
             log.record(WARNING, "Failed", f'Failed to pull image "{image}": {exc}')
@@ -88,17 +88,3 @@ class ImageManager:
         log.record(WARNING, "Failed", f"Error: {IMAGE_PULL_BACKOFF}")
         return ImageStatus(False, IMAGE_PULL_BACKOFF,
                            retry_after=self.backoff.remaining(_backoff_key(pod, container)))
-
-    async def pull(self, ref: ImageReference, credentials: list[Credential]) -> PullResult:
-        """Try each credential until one pull succeeds; anonymous only when there is none."""
-        if not credentials:
-            return await self.puller.pull(ref, None)
-        errors: list[PullError] = []
-        for credential in credentials:
-            try:
-                return await self.puller.pull(ref, credential)
-            except PullError as exc:
-                errors.append(exc)
-        if len(errors) == 1:
-            raise errors[0]
-        raise PullError("[" + ", ".join(str(error) for error in errors) + "]")

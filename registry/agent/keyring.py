@@ -100,16 +100,17 @@ class Keyring:
         for key, credentials in other.entries.items():
             self.entries.setdefault(key, []).extend(credentials)
 
-    def lookup(self, ref: ImageReference) -> list[Credential]:
-        """Every credential whose key matches the image's repository, in the kubelet's order."""
+    def matches(self, ref: ImageReference) -> list[tuple[str, list[Credential]]]:
+        """The keys matching the image's repository with their credentials, most specific first."""
         target = ref.name
-        found: list[Credential] = []
-        for key in sorted(self.entries, reverse=True):
-            if key_matches(key, target):
-                found.extend(self.entries[key])
-        if not found and is_default_registry(target):
-            found.extend(self.entries.get(DOCKER_HUB_KEY, []))
+        found = [(key, self.entries[key]) for key in sorted(self.entries, reverse=True) if key_matches(key, target)]
+        if not found and is_default_registry(target) and DOCKER_HUB_KEY in self.entries:
+            found = [(DOCKER_HUB_KEY, self.entries[DOCKER_HUB_KEY])]
         return found
+
+    def lookup(self, ref: ImageReference) -> list[Credential]:
+        """Every credential whose key matches the image, in the order the kubelet tries them."""
+        return [credential for _, credentials in self.matches(ref) for credential in credentials]
 
     def __bool__(self) -> bool:
         return bool(self.entries)

@@ -124,6 +124,20 @@ class Puller:
         assert failure is not None
         raise failure
 
+    async def pull_any(self, ref: ImageReference, credentials: list[Credential]) -> PullResult:
+        """Try each credential until a pull succeeds; anonymous only when there is none (as the kubelet)."""
+        if not credentials:
+            return await self.pull(ref, None)
+        errors: list[PullError] = []
+        for credential in credentials:
+            try:
+                return await self.pull(ref, credential)
+            except PullError as exc:
+                errors.append(exc)
+        if len(errors) == 1:
+            raise errors[0]
+        raise PullError("[" + ", ".join(str(error) for error in errors) + "]")
+
     async def _fetch_manifest(self, client: RegistryClient, reference: str,
                               expected: str | None) -> tuple[bytes, str, str]:
         body, media_type, headers = await client.manifest(reference, mediatypes.ACCEPT_ALL_MANIFESTS, MANIFEST_LIMIT)

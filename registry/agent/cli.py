@@ -1,0 +1,241 @@
+"""``berth agent``: the node agent's command line.
+
+Every input problem is reported as ``berth agent: error: FILE: document N: FIELD: …``
+with exit status 2; image problems are reported as kubelet events, exit status 1.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+
+from registry.agent import credential_provider
+from registry.agent.daemon_config import DaemonConfig, load_daemon_config
+from registry.agent.dockerconfig import load_docker_config
+from registry.agent.documents import load_documents
+from registry.agent.errors import AgentError, InputError
+from registry.agent.events import tabulate
+from registry.agent.keyring import Keyring
+from registry.agent.node import DEFAULT_ATTEMPTS, NodeAgent
+from registry.agent.platform import Platform
+from registry.agent.progress import Progress, TerminalProgress, human_size
+from registry.agent.puller import Puller
+from registry.agent.reference import ImageReference, ReferenceError
+from registry.agent.secret_yaml import DEFAULT_SERVER, render
+from registry.agent.secrets import DEFAULT_NAMESPACE, SecretPool, is_secret
+from registry.agent.store import ContentStore
+from registry.agent.workloads import pods_from_document
+
+
+def default_state_dir() -> str:
+    configured = os.environ.get("BERTH_AGENT_STATE")
+    if configured:
+        return configured
+    if os.geteuid() == 0:
+        return "/var/lib/berth-agent"
+    return str(Path.home() / ".local" / "share" / "berth-agent")
+
+
+def _platform(text: str | None) -> Platform:
+    try:
+        return Platform.parse(text) if text else Platform.host()
+    except ValueError as exc:
+        raise InputError("--platform", str(exc)) from None
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be greater than zero")
+    return value
+
+
+def load_secrets(paths: list[str], namespace: str) -> SecretPool:
+    """Secrets from ``--secret`` files; anything else in those files is a mistake worth naming."""
+    pool = SecretPool()
+    for path in paths:
+        docs = load_documents(path)
+        for doc in docs:
+            if not is_secret(doc):
+                raise doc.error("kind", f"expected a Secret, found {doc.body.get('kind')!r}")
+        pool.add_documents(docs, namespace)
+    return pool
+
+
+def _progress(args: argparse.Namespace) -> Progress:
+    return Progress() if args.quiet else TerminalProgress(sys.stderr)
+
+
+async def _run(args: argparse.Namespace) -> int:
+    secrets = load_secrets(args.secret, args.namespace)
+    pods = []
+    for path in args.files:
+        docs = load_documents(path)
+        secrets.add_documents([doc for doc in docs if is_secret(doc)], args.namespace)
+        for doc in docs:
+            pods.extend(pods_from_document(doc, args.namespace))
+    daemon = load_daemon_config(args.daemon_json) if args.daemon_json else DaemonConfig()
+    node_keyring = load_docker_config(args.docker_config) if args.docker_config else None
+    async with NodeAgent(args.state, secrets=secrets, node_keyring=node_keyring, daemon=daemon,
+                         platform=_platform(args.platform), progress=_progress(args), attempts=args.attempts,
+                         backoff_scale=args.fast_backoff) as agent:
+        results = await agent.run(pods)
+    if args.json:
+        print(json.dumps({"pods": [result.to_json() for result in results]}, indent=2))
+    else:
+        print("\n".join(result.describe() for result in results), end="")
+    return 0 if all(result.ready for result in results) else 1
+
+
+async def _pull(args: argparse.Namespace) -> int:
+    try:
+        ref = ImageReference.parse(args.image)
+    except ReferenceError as exc:
+        raise InputError(args.image, str(exc)) from None
+    keyring = load_secrets(args.secret, DEFAULT_NAMESPACE).all_credentials()
+    if args.docker_config:
+        keyring.extend(load_docker_config(args.docker_config))
+    daemon = load_daemon_config(args.daemon_json) if args.daemon_json else DaemonConfig()
+    store = ContentStore(args.state)
+    async with Puller(store, daemon=daemon, platform=_platform(args.platform), progress=_progress(args)) as puller:
+        result = await puller.pull_any(ref, keyring.lookup(ref))
+    if args.json:
+        print(json.dumps({"reference": result.record.name, "digest": result.record.repo_digest,
+                          "manifest": result.record.digest, "imageID": result.image_id, "size": result.size}))
+    return 0
+
+
+def _images(args: argparse.Namespace) -> int:
+    store = ContentStore(args.state)
+    rows = []
+    for record in store.records():
+        details = store.details(record)
+        ref = ImageReference.parse(record.name)
+        rows.append({"repository": ImageReference(ref.domain, ref.path).familiar(), "tag": ref.tag or "<none>", "digest": record.repo_digest,
+                     "imageID": details.config_digest if details else "", "size": details.size if details else 0,
+                     "complete": details is not None, "pulled": record.pulled, "name": record.name})
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    table = [["REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "PULLED", "SIZE"]]
+    for row in rows:
+        image_id = row["imageID"].partition(":")[2][:12] if row["complete"] else "<incomplete>"
+        table.append([row["repository"], row["tag"], row["digest"], image_id, row["pulled"], human_size(row["size"])])
+    print("\n".join(line.rstrip() for line in tabulate(table, padding=3)))
+    return 0
+
+
+def _rmi(args: argparse.Namespace) -> int:
+    store = ContentStore(args.state)
+    status = 0
+    for selector in args.images:
+        removed = store.remove(selector)
+        if not removed:
+            print(f"Error: No such image: {selector}", file=sys.stderr)
+            status = 1
+        for record in removed:
+            print(f"Untagged: {record.name}")
+    for digest in store.garbage_collect():
+        print(f"Deleted: {digest}")
+    return status
+
+
+def _credential_provider(args: argparse.Namespace) -> int:
+    keyring = load_secrets(args.secret, DEFAULT_NAMESPACE).all_credentials()
+    if args.docker_config:
+        keyring.extend(load_docker_config(args.docker_config))
+    print(credential_provider.serve(sys.stdin.read(), keyring, args.cache_duration))
+    return 0
+
+
+def _create_secret(args: argparse.Namespace) -> int:
+    try:
+        text = render(args.name, args.docker_server, args.docker_username, args.docker_password,
+                      args.docker_email, args.namespace)
+    except ValueError as exc:
+        raise InputError("create-secret", str(exc)) from None
+    sys.stdout.write(text)
+    return 0
+
+
+def _add_state(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--state", default=default_state_dir(),
+                        help="agent state directory holding the image store (env BERTH_AGENT_STATE)")
+
+
+def _add_sources(parser: argparse.ArgumentParser, *, json_flag: bool = True) -> None:
+    parser.add_argument("--secret", action="append", default=[], metavar="FILE",
+                        help="file with image pull Secrets (YAML or JSON); repeatable")
+    parser.add_argument("--docker-config", metavar="FILE", help="node-level Docker config.json with auths")
+    parser.add_argument("--daemon-json", metavar="FILE", help="Docker daemon.json (insecure-registries, registry-mirrors)")
+    parser.add_argument("--platform", help="os/architecture[/variant] to pick from indexes (default: this machine)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no pull progress on standard error")
+    if json_flag:
+        parser.add_argument("--json", action="store_true", help="machine-readable output")
+    _add_state(parser)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="berth agent", description="Kubelet-style image handling on this node.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="make the image decisions for pods and workloads, pull, show events")
+    run.add_argument("files", nargs="+", metavar="FILE", help="Pod or workload manifests (YAML or JSON)")
+    run.add_argument("--namespace", "-n", default=DEFAULT_NAMESPACE, help="namespace of objects that name none")
+    run.add_argument("--attempts", type=int, default=DEFAULT_ATTEMPTS, help="pulls a failing image gets (default 3)")
+    run.add_argument("--fast-backoff", type=_positive, default=1.0, metavar="N",
+                     help="divide the kubelet back-off (10s doubling to 300s) by N")
+    _add_sources(run)
+    run.set_defaults(handler=_run)
+
+    pull = commands.add_parser("pull", help="pull one image with the matching Secret credentials")
+    pull.add_argument("image")
+    _add_sources(pull)
+    pull.set_defaults(handler=_pull)
+
+    images = commands.add_parser("images", help="list images on this node")
+    images.add_argument("--json", action="store_true")
+    _add_state(images)
+    images.set_defaults(handler=_images)
+
+    rmi = commands.add_parser("rmi", help="remove images (by reference or image ID) and their unused blobs")
+    rmi.add_argument("images", nargs="+", metavar="IMAGE")
+    _add_state(rmi)
+    rmi.set_defaults(handler=_rmi)
+
+    provider = commands.add_parser("credential-provider", help="kubelet credential provider plugin (stdin → stdout)")
+    provider.add_argument("--secret", action="append", default=[], metavar="FILE")
+    provider.add_argument("--docker-config", metavar="FILE")
+    provider.add_argument("--cache-duration", default="5m", help="cacheDuration of responses (default 5m)")
+    provider.set_defaults(handler=_credential_provider)
+
+    secret = commands.add_parser("create-secret", help="print a docker-registry Secret like kubectl --dry-run")
+    secret.add_argument("name")
+    secret.add_argument("--docker-server", default=DEFAULT_SERVER)
+    secret.add_argument("--docker-username", required=True)
+    secret.add_argument("--docker-password", required=True)
+    secret.add_argument("--docker-email", default="")
+    secret.add_argument("--namespace", "-n", default="")
+    secret.set_defaults(handler=_create_secret)
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        outcome = args.handler(args)
+        return asyncio.run(outcome) if asyncio.iscoroutine(outcome) else outcome
+    except AgentError as exc:
+        print(f"berth agent: error: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, InputError) else 1
+    except OSError as exc:  # e.g. a state directory that cannot be created
+        print(f"berth agent: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
