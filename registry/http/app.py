@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from registry.api import health
 from registry.auth.access import OpenAccess
 from registry.config import Config
 from registry.core.blobs import BlobService
@@ -85,4 +86,5 @@ def create_app(config: Config) -> web.Application:
     app[ACCESS] = OpenAccess()
     app.cleanup_ctx.append(_services_ctx)
     add_routes(app)
+    health.add_routes(app)
     return app
