@@ -106,11 +106,11 @@ class ContentStore:
         return self.layout / "blobs" / parsed.algorithm / parsed.hex
 
     def has_blob(self, digest: str, size: int | None = None) -> bool:
-        path = self.blob_path(digest)
         try:
-            return size is None or path.stat().st_size == size
+            actual = self.blob_path(digest).stat().st_size
         except FileNotFoundError:
             return False
+        return size is None or actual == size
 
     def read_blob(self, digest: str) -> bytes:
         return self.blob_path(digest).read_bytes()

@@ -1,0 +1,205 @@
+"""Real registries on loopback for the agent's tests: CNCF Distribution, plain, with
+htpasswd (Basic challenge) or with token auth backed by a small aiohttp token server.
+"""
+from __future__ import annotations
+
+import asyncio
+import base64
+import datetime
+import json
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import jwt
+import yaml
+from aiohttp import web
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+DISTRIBUTION = "/usr/bin/docker-registry"
+SERVICE = "berth-agent-tests"
+ISSUER = "berth-agent-test-issuer"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, log: Path, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"registry exited: {log.read_text()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"registry did not listen on {port}: {log.read_text()}")
+
+
+def htpasswd_line(user: str, password: str) -> str:
+    """A bcrypt htpasswd entry (the only hash Distribution accepts)."""
+    try:
+        import bcrypt
+    except ImportError:
+        if shutil.which("htpasswd") is None:
+            raise RuntimeError("need the Python package bcrypt or htpasswd (apache2-utils)") from None
+        out = subprocess.run(["htpasswd", "-Bbn", "-C", "4", user, password], check=True,
+                             capture_output=True, text=True).stdout
+        return out.strip()
+    return f"{user}:{bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=4)).decode()}"
+
+
+class Distribution:
+    """One ``docker-registry`` process with its own storage directory and config."""
+
+    def __init__(self, workdir: Path, auth: dict | None = None):
+        self.workdir = workdir
+        self.port = free_port()
+        self.storage = workdir / "storage"
+        self.log_path = workdir / "registry.log"
+        config = {
+            "version": 0.1,
+            "log": {"level": "info", "accesslog": {"disabled": False}},
+            "storage": {"filesystem": {"rootdirectory": str(self.storage)}, "delete": {"enabled": True}},
+            "http": {"addr": f"127.0.0.1:{self.port}", "secret": uuid.uuid4().hex},
+        }
+        if auth:
+            config["auth"] = auth
+        self.config_path = workdir / "config.yml"
+        self.config_path.write_text(yaml.safe_dump(config))
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def host(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}"
+
+    def start(self) -> "Distribution":
+        log = open(self.log_path, "wb")
+        self.process = subprocess.Popen([DISTRIBUTION, "serve", str(self.config_path)], stdout=log, stderr=log)
+        _wait_for_port(self.port, self.process, self.log_path)
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def blob_file(self, digest: str) -> Path:
+        hex_ = digest.split(":", 1)[1]
+        return self.storage / "docker/registry/v2/blobs/sha256" / hex_[:2] / hex_ / "data"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+class TokenServer:
+    """A Docker token service: ES256 JWTs with an ``x5c`` chain Distribution trusts.
+
+    ``users`` maps username → password; valid users get pull and push on every
+    repository, anonymous callers get an empty grant (so the registry says 401).
+    """
+
+    def __init__(self, workdir: Path, users: dict[str, str]):
+        self.users = users
+        self.port = free_port()
+        self.requests: list[dict] = []
+        self._key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, ISSUER)])
+        now = datetime.datetime.now(datetime.timezone.utc)
+        self._cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+                      .public_key(self._key.public_key()).serial_number(x509.random_serial_number())
+                      .not_valid_before(now - datetime.timedelta(days=1))
+                      .not_valid_after(now + datetime.timedelta(days=1))
+                      .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                      .sign(self._key, hashes.SHA256()))
+        self.cert_path = workdir / "token-cert.pem"
+        self.cert_path.write_bytes(self._cert.public_bytes(serialization.Encoding.PEM))
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runner: web.AppRunner | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def realm(self) -> str:
+        return f"http://127.0.0.1:{self.port}/token"
+
+    def issue(self, subject: str, access: list[dict]) -> str:
+        now = int(time.time())
+        claims = {"iss": ISSUER, "sub": subject, "aud": SERVICE, "exp": now + 300, "nbf": now - 5, "iat": now,
+                  "jti": uuid.uuid4().hex, "access": access}
+        x5c = base64.b64encode(self._cert.public_bytes(serialization.Encoding.DER)).decode()
+        return jwt.encode(claims, self._key, algorithm="ES256", headers={"x5c": [x5c]})
+
+    async def _token(self, request: web.Request) -> web.Response:
+        user = ""
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Basic "):
+            user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+            if self.users.get(user) != password:
+                self.requests.append({"user": user, "ok": False, "scope": request.query.getall("scope", [])})
+                return web.json_response({"details": "incorrect username or password"}, status=401)
+        scopes = request.query.getall("scope", [])
+        self.requests.append({"user": user, "ok": True, "scope": scopes, "service": request.query.get("service")})
+        access = []
+        for scope in scopes if user else []:
+            kind, _, rest = scope.partition(":")
+            name, _, _actions = rest.rpartition(":")
+            access.append({"type": kind, "name": name, "actions": ["pull", "push"]})
+        token = self.issue(user, access)
+        return web.json_response({"token": token, "access_token": token, "expires_in": 300})
+
+    def start(self) -> "TokenServer":
+        ready = threading.Event()
+
+        def serve() -> None:
+            self._loop = asyncio.new_event_loop()
+            app = web.Application()
+            app.router.add_get("/token", self._token)
+            self._runner = web.AppRunner(app)
+            self._loop.run_until_complete(self._runner.setup())
+            self._loop.run_until_complete(web.TCPSite(self._runner, "127.0.0.1", self.port).start())
+            ready.set()
+            self._loop.run_forever()
+            self._loop.run_until_complete(self._runner.cleanup())
+            self._loop.close()
+
+        self._thread = threading.Thread(target=serve, daemon=True)
+        self._thread.start()
+        ready.wait(10)
+        return self
+
+    def stop(self) -> None:
+        if self._loop:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+
+    def distribution_auth(self) -> dict:
+        return {"token": {"realm": self.realm, "service": SERVICE, "issuer": ISSUER,
+                          "rootcertbundle": str(self.cert_path)}}
+
+
+def basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def dump_json(path: Path, value: object) -> Path:
+    path.write_text(json.dumps(value))
+    return path
