@@ -73,10 +73,11 @@ class PodResult:
 
     def describe(self) -> str:
         """A ``kubectl describe pod``-like view of the image side of the pod."""
-        lines = [f"Name:         {self.pod.name}", f"Namespace:    {self.pod.namespace}", f"Node:         {self.node}"]
+        fields = [("Name", self.pod.name), ("Namespace", self.pod.namespace), ("Node", self.node)]
         if self.pod.owner:
-            lines.append(f"Controlled By:  {self.pod.owner}")
-        lines.append(f"Status:       {self.status}")
+            fields.append(("Controlled By", self.pod.owner))
+        fields.append(("Status", self.status))
+        lines = [f"{key + ':':<18}{value}" for key, value in fields]
         for title, statuses in (("Init Containers", self.init_containers), ("Containers", self.containers)):
             if not statuses:
                 continue

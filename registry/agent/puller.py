@@ -153,8 +153,8 @@ class Puller:
     async def _pull_from(self, client: RegistryClient, ref: ImageReference) -> PullResult:
         started = time.monotonic()
         previous = self.store.find(ref)
-        self.progress.start(str(ref), ref.tag or ref.digest or "", ref.path)
         body, media_type, repo_digest = await self._fetch_manifest(client, ref.identifier, ref.digest)
+        self.progress.start(str(ref), ref.tag or ref.digest or "", ref.path)
         media_type, manifest = _parse_manifest(body, media_type)
         stored = {repo_digest: body}
         descriptor: dict[str, Any] = {"mediaType": media_type, "digest": repo_digest, "size": len(body)}

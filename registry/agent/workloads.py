@@ -51,7 +51,7 @@ class PodSpec:
     init_containers: tuple[ContainerSpec, ...]
     containers: tuple[ContainerSpec, ...]
     pull_secrets: tuple[str, ...]
-    owner: str = ""  # "Deployment/my-nginx" for controller-made pods
+    owner: str = ""  # "ReplicaSet/my-nginx-7c5ddbdf54" for controller-made pods
 
     @property
     def all_containers(self) -> tuple[ContainerSpec, ...]:
@@ -134,6 +134,17 @@ def _replicas(doc: Document) -> int:
     return value
 
 
+def _owner(kind: str, name: str, template_hash: str) -> str:
+    """The pod's controller; a Deployment's pods belong to its ReplicaSet, as in a cluster."""
+    if kind == "Pod":
+        return ""
+    if kind == "Deployment":
+        return f"ReplicaSet/{name}-{template_hash}"
+    if kind == "CronJob":
+        return f"Job/{name}"
+    return f"{kind}/{name}"
+
+
 def pods_from_document(doc: Document, default_namespace: str = DEFAULT_NAMESPACE) -> list[PodSpec]:
     """The pods this object puts on one node (none for objects that are not workloads)."""
     if not is_workload(doc):
@@ -169,6 +180,6 @@ def pods_from_document(doc: Document, default_namespace: str = DEFAULT_NAMESPACE
         pods.append(PodSpec(
             name=pod_name, namespace=namespace, uid=str(uuid.uuid4()),
             init_containers=init_containers, containers=containers, pull_secrets=secrets,
-            owner="" if kind == "Pod" else f"{kind}/{name}",
+            owner=_owner(kind, name, template_hash),
         ))
     return pods
