@@ -2,15 +2,17 @@
 
 Handlers name the access they need as Docker-token-style scopes
 (``repository:<name>:pull``); an access controller decides. The open controller
-allows everything and exists for tests of the distribution layer alone and for
-deployments behind another gatekeeper.
+allows everything: it serves tests of the distribution layer alone and deployments
+that sit behind another gatekeeper.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 from aiohttp import web
+
+from registry.core.rbac import Principal
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,28 +25,17 @@ class Scope:
         return f"{self.type}:{self.name}:{','.join(self.actions)}"
 
 
-@dataclass(slots=True)
-class Identity:
-    """Who is calling; anonymous callers have no name."""
-
-    name: str | None = None
-    kind: str = "anonymous"  # anonymous, user, robot
-    user_id: int | None = None
-    admin: bool = False
-    granted: dict[tuple[str, str], set[str]] = field(default_factory=dict)
-
-
 class AccessController(Protocol):
-    async def authorize(self, request: web.Request, scopes: list[Scope]) -> Identity:
-        """Return the caller's identity or raise a RegistryError (401 or 403)."""
+    async def authorize(self, request: web.Request, scopes: list[Scope]) -> Principal:
+        """Return the caller or raise a RegistryError (401 with a challenge, 403, 404)."""
 
-    async def visible_repositories(self, identity: Identity, names: list[str]) -> list[str]:
+    async def visible_repositories(self, principal: Principal, names: list[str]) -> list[str]:
         """The subset of ``names`` the caller may see in the catalog."""
 
 
 class OpenAccess:
-    async def authorize(self, request: web.Request, scopes: list[Scope]) -> Identity:
-        return Identity(admin=True)
+    async def authorize(self, request: web.Request, scopes: list[Scope]) -> Principal:
+        return Principal("user", "admin", admin=True)
 
-    async def visible_repositories(self, identity: Identity, names: list[str]) -> list[str]:
+    async def visible_repositories(self, principal: Principal, names: list[str]) -> list[str]:
         return names

@@ -7,23 +7,21 @@ a clean stop and counts from several processes add up exactly.
 """
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
 
+from registry.core.periodic import PeriodicFlusher
 from storage.meta.records import PullEvent
 from storage.meta.store import MetaStore
 
 log = logging.getLogger("berth.pulls")
 
 
-class PullCounter:
+class PullCounter(PeriodicFlusher):
     def __init__(self, meta: MetaStore, interval: float = 5.0) -> None:
+        super().__init__(interval)
         self.meta = meta
-        self.interval = interval
         self._pending: dict[tuple[str, str], PullEvent] = {}
-        self._task: asyncio.Task | None = None
 
     def record(self, repo: str, digest: str, tag: str | None) -> None:
         now = time.time()
@@ -51,18 +49,3 @@ class PullCounter:
                 merged.tags.update(event.tags)
             return 0
         return sum(e.count for e in batch.values())
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            await self.flush()
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="pull-counter-flush")
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        await self.flush()

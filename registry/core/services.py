@@ -3,9 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from registry.core.accounts import AccountService
+from registry.core.audit import AuditTrail
 from registry.core.blobs import BlobService
 from registry.core.manifests import ManifestService
+from registry.core.projects import ProjectService
 from registry.core.pulls import PullCounter
+from registry.core.robots import RobotService
 from registry.core.uploads import UploadService
 from storage.blobs.base import BlobStore
 from storage.meta.store import MetaStore
@@ -19,3 +23,7 @@ class Services:
     uploads: UploadService
     manifests: ManifestService
     pulls: PullCounter
+    accounts: AccountService
+    projects: ProjectService
+    robots: RobotService
+    audit: AuditTrail

@@ -35,6 +35,7 @@ async def get(request: web.Request, name: str, reference: str) -> web.StreamResp
         del headers["Content-Length"]
         return web.Response(status=304, headers=headers)
     services.pulls.record(name, found.digest, found.tag)
+    request["audit"] = ("pull", name, reference)
     del headers["Content-Type"], headers["Content-Length"]
     return web.Response(body=found.body, headers=headers, content_type=found.media_type)
 

@@ -9,16 +9,23 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from registry.api import health
+from registry.auth import token_endpoint
 from registry.auth.access import OpenAccess
+from registry.auth.state import build_auth
 from registry.config import Config
+from registry.core.accounts import AccountService
+from registry.core.audit import AuditTrail
 from registry.core.blobs import BlobService
 from registry.core.manifests import ManifestService
+from registry.core.projects import ProjectService
 from registry.core.pulls import PullCounter
+from registry.core.robots import RobotService
 from registry.core.services import Services
 from registry.core.uploads import UploadLimits, UploadService
 from registry.distribution.routes import add_routes
+from registry.http.audit import audit_middleware
 from registry.http.errors import error_middleware
-from registry.http.keys import ACCESS, CONFIG, SERVICES
+from registry.http.keys import ACCESS, AUTH, CONFIG, SERVICES
 from storage.blobs import open_blob_store
 from storage.meta import open_meta_store
 
@@ -39,6 +46,7 @@ async def open_services(config: Config) -> Services:
         max_sessions_per_client=config["limits.upload_sessions_per_client"],
         stale_after=float(config["limits.upload_stale_after"]),
     )
+    accounts = AccountService(meta)
     return Services(
         meta=meta,
         blob_store=blob_store,
@@ -46,11 +54,16 @@ async def open_services(config: Config) -> Services:
         uploads=UploadService(meta, blob_store, limits),
         manifests=ManifestService(meta, blob_store, max_bytes=config["limits.max_manifest_bytes"]),
         pulls=PullCounter(meta, float(config["pulls.flush_interval"])),
+        accounts=accounts,
+        projects=ProjectService(meta, auto_create=config["auth.auto_create_projects"]),
+        robots=RobotService(meta, on_change=accounts.changed),
+        audit=AuditTrail(meta),
     )
 
 
 async def close_services(services: Services) -> None:
     await services.pulls.stop()
+    await services.audit.stop()
     await services.blob_store.close()
     await services.meta.close()
 
@@ -67,7 +80,12 @@ async def _purge_uploads_forever(services: Services, every: float) -> None:
 async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
     services = await open_services(app[CONFIG])
     app[SERVICES] = services
+    if app[CONFIG]["auth.enabled"]:
+        auth = await build_auth(services, app[CONFIG])
+        app[AUTH] = auth
+        app[ACCESS] = auth.access
     services.pulls.start()
+    services.audit.start()
     purger = asyncio.create_task(_purge_uploads_forever(services, 3600.0))
     yield
     purger.cancel()
@@ -78,7 +96,7 @@ async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def create_app(config: Config) -> web.Application:
     app = web.Application(
-        middlewares=[error_middleware],
+        middlewares=[error_middleware, audit_middleware],
         client_max_size=config["limits.max_json_body_bytes"],
         handler_args={"max_field_size": 16384, "max_line_size": 16384},
     )
@@ -87,4 +105,5 @@ def create_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(_services_ctx)
     add_routes(app)
     health.add_routes(app)
+    token_endpoint.add_routes(app)
     return app

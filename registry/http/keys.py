@@ -5,8 +5,10 @@ from aiohttp import web
 
 from registry.config import Config
 from registry.auth.access import AccessController
+from registry.auth.state import AuthState
 from registry.core.services import Services
 
 CONFIG = web.AppKey("config", Config)
 SERVICES = web.AppKey("services", Services)
 ACCESS = web.AppKey("access", AccessController)
+AUTH = web.AppKey("auth", AuthState)

@@ -16,6 +16,7 @@ import sys
 
 from aiohttp import web
 
+from registry.auth.keys import SigningKey
 from registry.config import Config
 from registry.http.app import close_services, create_app, open_services
 
@@ -53,9 +54,17 @@ def _install_uvloop() -> None:
 
 
 async def prepare(config: Config) -> None:
-    """One-time work before serving: create the data directory and migrate the schema."""
+    """One-time work before serving: migrate the schema, create the admin and the signing key."""
     services = await open_services(config)
-    await close_services(services)
+    try:
+        generated = await services.accounts.bootstrap_admin(config["auth.admin_password"], config.data_dir)
+        if generated:
+            print(f"Generated the admin password (shown once, also in {config.data_dir / 'admin-password'}):"
+                  f"\n  admin / {generated}", flush=True)
+        key = await SigningKey.load(services.meta)
+        key.export(config.data_dir)
+    finally:
+        await close_services(services)
 
 
 def _serve_one(config: Config, sock: socket.socket) -> None:

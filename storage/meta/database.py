@@ -13,6 +13,10 @@ from typing import Any
 Row = tuple[Any, ...]
 
 
+class Conflict(Exception):
+    """A write broke a uniqueness rule (the row already exists); adapters translate to it."""
+
+
 class Database(abc.ABC):
     dialect: str
 
@@ -36,6 +40,15 @@ class Database(abc.ABC):
     @abc.abstractmethod
     async def run_script(self, script: str) -> None:
         """Run several DDL statements (migrations)."""
+
+    @asynccontextmanager
+    async def migration_lock(self) -> AsyncIterator["Database"]:
+        """Hold off other processes' migrations; yields the database to migrate through.
+
+        SQLite needs nothing: ``serve`` migrates once before it forks workers. A server
+        shared by several machines overrides this with a lock of its own.
+        """
+        yield self
 
     @abc.abstractmethod
     async def close(self) -> None: ...

@@ -78,6 +78,76 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        2,
+        """
+        CREATE TABLE users (
+            id {id},
+            username {text} NOT NULL UNIQUE,
+            password_hash TEXT NOT NULL,
+            email TEXT NOT NULL DEFAULT '',
+            realname TEXT NOT NULL DEFAULT '',
+            comment TEXT NOT NULL DEFAULT '',
+            sysadmin INTEGER NOT NULL DEFAULT 0,
+            created DOUBLE PRECISION NOT NULL,
+            updated DOUBLE PRECISION NOT NULL
+        );
+
+        CREATE TABLE projects (
+            id {id},
+            name {text} NOT NULL UNIQUE,
+            public INTEGER NOT NULL DEFAULT 0,
+            owner_id {bigint},
+            storage_limit {bigint} NOT NULL DEFAULT -1,
+            created DOUBLE PRECISION NOT NULL,
+            updated DOUBLE PRECISION NOT NULL
+        );
+        INSERT INTO projects (name, public, owner_id, storage_limit, created, updated)
+            VALUES ('library', 1, NULL, -1, 0, 0);
+
+        CREATE TABLE members (
+            project_id {bigint} NOT NULL,
+            user_id {bigint} NOT NULL,
+            role_id INTEGER NOT NULL,
+            created DOUBLE PRECISION NOT NULL,
+            PRIMARY KEY (project_id, user_id)
+        );
+        CREATE INDEX members_user ON members(user_id);
+
+        CREATE TABLE robots (
+            id {id},
+            name {text} NOT NULL UNIQUE,
+            description TEXT NOT NULL DEFAULT '',
+            level TEXT NOT NULL,
+            project_id {bigint},
+            secret_hash TEXT NOT NULL,
+            disabled INTEGER NOT NULL DEFAULT 0,
+            expires_at {bigint} NOT NULL DEFAULT -1,
+            duration {bigint} NOT NULL DEFAULT -1,
+            permissions TEXT NOT NULL,
+            creator TEXT NOT NULL DEFAULT '',
+            created DOUBLE PRECISION NOT NULL,
+            updated DOUBLE PRECISION NOT NULL
+        );
+
+        CREATE TABLE audit_log (
+            id {id},
+            username TEXT NOT NULL,
+            operation TEXT NOT NULL,
+            resource TEXT NOT NULL,
+            resource_type TEXT NOT NULL,
+            result TEXT NOT NULL DEFAULT 'success',
+            client TEXT NOT NULL DEFAULT '',
+            op_time DOUBLE PRECISION NOT NULL
+        );
+        CREATE INDEX audit_log_time ON audit_log(op_time);
+
+        CREATE TABLE secrets (
+            name {text} PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """,
+    ),
 ]
 
 

@@ -54,3 +54,65 @@ class PullEvent:
     count: int
     last: float
     tags: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class UserRecord:
+    id: int
+    username: str
+    password_hash: str
+    email: str
+    realname: str
+    comment: str
+    sysadmin: bool
+    created: float
+    updated: float
+
+
+@dataclass(slots=True)
+class ProjectRecord:
+    id: int
+    name: str
+    public: bool
+    owner_id: int | None
+    storage_limit: int
+    created: float
+    updated: float
+
+
+@dataclass(slots=True)
+class MemberRecord:
+    project_id: int
+    user_id: int
+    username: str
+    role_id: int
+    created: float
+
+
+@dataclass(slots=True)
+class RobotRecord:
+    id: int
+    name: str
+    description: str
+    level: str
+    project_id: int | None
+    secret_hash: str
+    disabled: bool
+    expires_at: int
+    duration: int
+    permissions: str  # JSON list, Harbor's shape
+    creator: str
+    created: float
+    updated: float
+
+
+@dataclass(slots=True)
+class AuditRecord:
+    id: int
+    username: str
+    operation: str
+    resource: str
+    resource_type: str
+    result: str
+    client: str
+    op_time: float

@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from storage.meta.database import Database, Row
+from storage.meta.database import Conflict, Database, Row
 
 
 class SqliteDatabase(Database):
@@ -28,11 +28,17 @@ class SqliteDatabase(Database):
         self.conn.execute("PRAGMA busy_timeout=30000")
         self._depth = 0
 
+    def _run(self, sql: str, args: tuple) -> sqlite3.Cursor:
+        try:
+            return self.conn.execute(sql, args)
+        except sqlite3.IntegrityError as exc:
+            raise Conflict(str(exc)) from None
+
     async def execute(self, sql: str, *args: Any) -> int:
-        return self.conn.execute(sql, args).rowcount
+        return self._run(sql, args).rowcount
 
     async def fetchone(self, sql: str, *args: Any) -> Row | None:
-        return self.conn.execute(sql, args).fetchone()
+        return self._run(sql, args).fetchone()
 
     async def fetchall(self, sql: str, *args: Any) -> list[Row]:
         return self.conn.execute(sql, args).fetchall()

@@ -8,8 +8,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
+from storage.meta.accounts import RobotStore, UserStore
+from storage.meta.audit import AuditStore
 from storage.meta.database import Database
+from storage.meta.projects import ProjectStore
 from storage.meta.migrations import MIGRATIONS, render
+from storage.meta.secrets import SecretStore
 from storage.meta.records import (
     ManifestRecord,
     ManifestReference,
@@ -31,24 +35,30 @@ def _manifest(row: tuple) -> ManifestRecord:
 class MetaStore:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.users = UserStore(db)
+        self.robots = RobotStore(db)
+        self.projects = ProjectStore(db)
+        self.audit = AuditStore(db)
+        self.secrets = SecretStore(db)
 
     # --- lifecycle -------------------------------------------------------------
     async def migrate(self) -> int:
         """Bring the schema to the newest version; return that version."""
-        await self.db.run_script(
-            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied DOUBLE PRECISION NOT NULL)"
-        )
-        row = await self.db.fetchone("SELECT MAX(version) FROM schema_version")
-        current = (row[0] or 0) if row else 0
-        for version, script in MIGRATIONS:
-            if version > current:
-                # One script, one transaction: a migration applies wholly or not at all.
-                await self.db.run_script(
-                    "BEGIN;\n" + render(script, self.db.dialect)
-                    + f"\nINSERT INTO schema_version (version, applied) VALUES ({version}, {time.time()});\nCOMMIT;"
-                )
-                current = version
-        return current
+        async with self.db.migration_lock() as db:
+            await db.run_script(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied DOUBLE PRECISION NOT NULL)"
+            )
+            row = await db.fetchone("SELECT MAX(version) FROM schema_version")
+            current = (row[0] or 0) if row else 0
+            for version, script in MIGRATIONS:
+                if version > current:
+                    # One script, one transaction: a migration applies wholly or not at all.
+                    await db.run_script(
+                        "BEGIN;\n" + render(script, db.dialect)
+                        + f"\nINSERT INTO schema_version (version, applied) VALUES ({version}, {time.time()});\nCOMMIT;"
+                    )
+                    current = version
+            return current
 
     async def close(self) -> None:
         await self.db.close()
@@ -254,6 +264,8 @@ class MetaStore:
         events = list(events)
         if not events:
             return
+        # One order for every process, so concurrent flushes queue on row locks instead of deadlocking.
+        events.sort(key=lambda e: (e.repo, e.digest))
         async with self.db.transaction() as tx:
             for e in events:
                 await tx.execute(

@@ -1,0 +1,41 @@
+"""Everything authentication needs at run time, built once per process at start."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from registry.auth.basic import BasicAuthenticator
+from registry.auth.controller import RegistryAccess
+from registry.auth.keys import SigningKey
+from registry.auth.ratelimit import RateLimiter
+from registry.auth.throttle import LoginThrottle
+from registry.auth.tokens import TokenAuthority
+from registry.config import Config
+from registry.core.accounts import AccountService
+from registry.core.services import Services
+
+
+@dataclass
+class AuthState:
+    key: SigningKey
+    tokens: TokenAuthority
+    basic: BasicAuthenticator
+    access: RegistryAccess
+    accounts: AccountService
+    token_rate: RateLimiter
+
+    def rate_limit(self, client: str) -> None:
+        self.token_rate.take(client)
+
+
+async def build_auth(services: Services, config: Config) -> AuthState:
+    key = await SigningKey.load(services.meta)
+    cache_secret = await services.meta.secrets.get_or_create("credential-cache-key", lambda: secrets.token_hex(32))
+    cache_key = hashlib.sha256(cache_secret.encode()).digest()
+    tokens = TokenAuthority(key, config["auth.service"], config["auth.issuer"], config["auth.token_lifetime"])
+    basic = BasicAuthenticator(services.accounts, services.audit, LoginThrottle(), cache_key,
+                               float(config["auth.credential_cache_seconds"]))
+    access = RegistryAccess(basic, tokens, services.accounts, services.projects, config["http.external_url"])
+    rate = RateLimiter(float(config["limits.token_requests_per_second"]), int(config["limits.token_burst"]))
+    return AuthState(key, tokens, basic, access, services.accounts, rate)

@@ -1,0 +1,80 @@
+"""/service/token: the Docker token endpoint (GET) and its OAuth2 form (POST).
+
+Credentials are optional: anonymous callers get tokens for what public projects
+allow. A partial or empty grant is still a token; the registry refuses later.
+"""
+from __future__ import annotations
+
+from aiohttp import web
+
+from registry.auth.access import Scope
+from registry.auth.basic import decode_basic
+from registry.http.keys import AUTH as TOKEN_SERVICE
+from registry.auth.scopes import parse_scopes
+from registry.auth.tokens import InvalidToken
+from registry.core.errors import RegistryError
+from registry.core.rbac import ANONYMOUS, Principal
+
+
+def _check_service(service: str | None, expected: str) -> None:
+    if service and service != expected:
+        raise RegistryError("BAD_REQUEST", f"unable to handle service: {service[:100]}")
+
+
+async def _issue(request: web.Request, principal: Principal, scopes: list[Scope], refresh: bool) -> dict:
+    state = request.app[TOKEN_SERVICE]
+    granted = await state.access.grant(principal, scopes)
+    token = state.tokens.issue(principal.name, principal.kind, granted)
+    body = {"token": token.token, "access_token": token.token, "expires_in": token.expires_in,
+            "issued_at": token.issued_at}
+    if refresh and not principal.anonymous:
+        body["refresh_token"] = state.tokens.issue_refresh(principal.name, principal.kind)
+    return body
+
+
+async def get_token(request: web.Request) -> web.Response:
+    state = request.app[TOKEN_SERVICE]
+    state.rate_limit(request.remote or "")
+    _check_service(request.query.get("service"), state.tokens.service)
+    scopes = parse_scopes(request.query.getall("scope", []))
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "basic":
+        username, password = decode_basic(value)
+        principal = await state.basic.login(username, password, request.remote or "")
+    elif not scopes:
+        raise RegistryError("UNAUTHORIZED", "credentials are required to log in")
+    else:
+        principal = ANONYMOUS
+    refresh = request.query.get("offline_token") == "true"
+    return web.json_response(await _issue(request, principal, scopes, refresh))
+
+
+async def post_token(request: web.Request) -> web.Response:
+    state = request.app[TOKEN_SERVICE]
+    state.rate_limit(request.remote or "")
+    form = await request.post()
+    _check_service(form.get("service"), state.tokens.service)
+    grant_type = form.get("grant_type")
+    if grant_type == "password":
+        principal = await state.basic.login(str(form.get("username", "")), str(form.get("password", "")),
+                                            request.remote or "")
+    elif grant_type == "refresh_token":
+        try:
+            subject, kind = state.tokens.verify_refresh(str(form.get("refresh_token", "")))
+        except InvalidToken:
+            raise RegistryError("UNAUTHORIZED", "invalid refresh token") from None
+        principal = await state.accounts.principal_for(kind, subject)
+        if principal is None:
+            raise RegistryError("UNAUTHORIZED", "the account of this refresh token no longer exists")
+    else:
+        raise RegistryError("BAD_REQUEST", "grant_type must be password or refresh_token")
+    scopes = parse_scopes([str(form.get("scope", ""))])
+    body = await _issue(request, principal, scopes, form.get("access_type") == "offline")
+    body["scope"] = " ".join(str(s) for s in await state.access.grant(principal, scopes))
+    return web.json_response(body)
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/service/token", get_token)
+    app.router.add_post("/service/token", post_token)

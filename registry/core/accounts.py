@@ -1,0 +1,134 @@
+"""Users: creation, passwords, the admin bootstrap, and authentication of users and robots."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import re
+import time
+from pathlib import Path
+
+from registry.core import passwords
+from registry.core.errors import RegistryError
+from registry.core.rbac import Principal
+from storage.meta.database import Conflict
+from storage.meta.records import UserRecord
+from storage.meta.store import MetaStore
+
+log = logging.getLogger("berth.accounts")
+USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,254}$")
+ROBOT_PREFIX = "robot$"
+
+
+def _weak_password() -> RegistryError:
+    return RegistryError("BAD_REQUEST", "password must be 8-128 characters with upper case, lower case and a digit")
+
+
+class AccountService:
+    def __init__(self, meta: MetaStore) -> None:
+        self.meta = meta
+        # Bumped on every change that can revoke access, so cached credentials are re-checked.
+        self.generation = 0
+
+    def changed(self) -> None:
+        self.generation += 1
+
+    async def _hash(self, password: str) -> str:
+        return await asyncio.to_thread(passwords.hash_password, password)
+
+    async def create_user(self, username: str, password: str, *, email: str = "", realname: str = "",
+                          comment: str = "", sysadmin: bool = False) -> int:
+        if not USERNAME_RE.match(username) or username.startswith(ROBOT_PREFIX):
+            raise RegistryError("BAD_REQUEST", f"invalid username {username[:64]!r}")
+        if not passwords.password_is_strong(password):
+            raise _weak_password()
+        try:
+            return await self.meta.users.create(username, await self._hash(password), email=email,
+                                                realname=realname, comment=comment, sysadmin=sysadmin)
+        except Conflict:
+            raise RegistryError("CONFLICT", f"user {username} already exists", status=409) from None
+
+    async def set_password(self, user_id: int, password: str) -> None:
+        if not passwords.password_is_strong(password):
+            raise _weak_password()
+        if not await self.meta.users.update(user_id, password_hash=await self._hash(password)):
+            raise RegistryError("NOT_FOUND", f"user {user_id} not found", status=404)
+        self.changed()
+
+    async def update_user(self, user_id: int, **fields) -> None:
+        if not await self.meta.users.update(user_id, **fields):
+            raise RegistryError("NOT_FOUND", f"user {user_id} not found", status=404)
+        self.changed()
+
+    async def delete_user(self, user_id: int) -> None:
+        user = await self.meta.users.by_id(user_id)
+        if user is None:
+            raise RegistryError("NOT_FOUND", f"user {user_id} not found", status=404)
+        if user.username == "admin":
+            raise RegistryError("PRECONDITION", "the admin user cannot be deleted", status=412)
+        await self.meta.users.delete(user_id)
+        self.changed()
+
+    async def user(self, user_id: int) -> UserRecord:
+        user = await self.meta.users.by_id(user_id)
+        if user is None:
+            raise RegistryError("NOT_FOUND", f"user {user_id} not found", status=404)
+        return user
+
+    async def authenticate(self, username: str, secret: str) -> Principal | None:
+        """The principal for valid credentials, or None. Robots log in like users."""
+        if username.startswith(ROBOT_PREFIX):
+            return await self._authenticate_robot(username, secret)
+        user = await self.meta.users.by_name(username)
+        ok = await asyncio.to_thread(passwords.verify, secret, user.password_hash if user else passwords.DUMMY_HASH)
+        if not ok or user is None:
+            return None
+        return Principal("user", user.username, user.id, user.sysadmin)
+
+    async def _authenticate_robot(self, name: str, secret: str) -> Principal | None:
+        robot = await self.meta.robots.by_name(name)
+        if robot is None or not passwords.verify(secret, robot.secret_hash):
+            return None
+        if robot.disabled or (robot.expires_at != -1 and robot.expires_at < time.time()):
+            return None
+        access: dict[str, set[str]] = {}
+        for permission in json.loads(robot.permissions):
+            namespace = permission.get("namespace", "")
+            for entry in permission.get("access", []):
+                if entry.get("effect", "allow") != "allow":
+                    continue
+                if entry.get("resource") in ("repository", "artifact", "*"):
+                    action = entry.get("action")
+                    access.setdefault(namespace, set()).add("delete" if action == "delete" else action)
+        return Principal("robot", robot.name, None, False, {k: frozenset(v) for k, v in access.items()})
+
+    async def principal_for(self, kind: str, name: str) -> Principal | None:
+        """Re-create a principal from a token subject (users and robots must still exist)."""
+        if kind == "robot" or name.startswith(ROBOT_PREFIX):
+            robot = await self.meta.robots.by_name(name)
+            return None if robot is None or robot.disabled else Principal("robot", name)
+        user = await self.meta.users.by_name(name)
+        return Principal("user", user.username, user.id, user.sysadmin) if user else None
+
+    async def bootstrap_admin(self, configured: str, data_dir: Path) -> str | None:
+        """Create ``admin`` on first start; return a generated password to show once."""
+        if await self.meta.users.by_name("admin") is not None:
+            if configured:
+                log.info("admin exists already; the configured admin password is ignored")
+            return None
+        generated = None
+        password = configured
+        if not password:
+            password = generated = passwords.random_secret(20) + "A1a"
+        try:
+            await self.meta.users.create("admin", await self._hash(password), realname="system admin",
+                                         sysadmin=True)
+        except Conflict:
+            return None  # another process created it first
+        if generated:
+            path = data_dir / "admin-password"
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(generated + "\n")
+        return generated

@@ -1,0 +1,40 @@
+"""A background task that calls ``flush`` every few seconds and once more on stop.
+
+Pull counters and the audit trail both gather writes in memory and store them in
+batches, so that no request waits for a database write it does not need.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+log = logging.getLogger("berth")
+
+
+class PeriodicFlusher:
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._task: asyncio.Task | None = None
+
+    async def flush(self) -> int:
+        raise NotImplementedError
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("%s: flush failed", type(self).__name__)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"{type(self).__name__}-flush")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self.flush()

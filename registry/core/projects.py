@@ -1,0 +1,95 @@
+"""Projects and members: Harbor's naming rules, visibility and what each caller may do."""
+from __future__ import annotations
+
+import re
+
+from registry.core.errors import RegistryError
+from registry.core.rbac import ROLE_NAMES, Principal, expand, robot_actions, role_actions
+from storage.meta.database import Conflict
+from storage.meta.records import ProjectRecord
+from storage.meta.store import MetaStore
+
+PROJECT_NAME_RE = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
+
+
+def project_not_found(name: str) -> RegistryError:
+    return RegistryError("NOT_FOUND", f"project {name} not found", status=404)
+
+
+class ProjectService:
+    def __init__(self, meta: MetaStore, auto_create: bool = False) -> None:
+        self.meta = meta
+        self.auto_create = auto_create
+
+    async def create(self, name: str, public: bool, owner: Principal | None, storage_limit: int = -1) -> int:
+        if not 1 <= len(name) <= 255 or not PROJECT_NAME_RE.match(name):
+            raise RegistryError("BAD_REQUEST", f"invalid project name {name[:64]!r}: use lower-case letters, "
+                                "digits and . _ - between them")
+        if storage_limit < -1:
+            raise RegistryError("BAD_REQUEST", "storage_limit must be -1 (unlimited) or a number of bytes")
+        try:
+            project_id = await self.meta.projects.create(name, public, owner.user_id if owner else None,
+                                                         storage_limit)
+        except Conflict:
+            raise RegistryError("CONFLICT", f"project {name} already exists", status=409) from None
+        if owner is not None and owner.kind == "user" and owner.user_id is not None:
+            await self.meta.projects.set_member(project_id, owner.user_id, 1)
+        return project_id
+
+    async def get(self, name: str) -> ProjectRecord:
+        project = await self.meta.projects.by_name(name)
+        if project is None:
+            raise project_not_found(name)
+        return project
+
+    async def actions(self, principal: Principal, project: ProjectRecord | None) -> set[str]:
+        """Every repository or project action ``principal`` may perform in ``project``."""
+        if project is None:
+            return set()
+        granted: set[str] = {"pull"} if project.public else set()
+        if principal.admin:
+            granted |= {"pull", "push", "delete", "manage-members", "manage-robots", "update-project",
+                        "read-members"}
+        elif principal.kind == "user" and principal.user_id is not None:
+            granted |= role_actions(await self.meta.projects.role_of(project.id, principal.user_id))
+        elif principal.kind == "robot":
+            granted |= expand(robot_actions(principal, project.name))
+        return granted
+
+    async def for_repository(self, principal: Principal, project_name: str, wanted: set[str]) -> ProjectRecord | None:
+        """The repository's project, created first when an admin pushes and that is allowed."""
+        project = await self.meta.projects.by_name(project_name)
+        if project is None and self.auto_create and principal.admin and "push" in wanted:
+            try:
+                await self.create(project_name, False, principal)
+            except RegistryError as error:
+                if error.status != 409:
+                    raise
+            project = await self.meta.projects.by_name(project_name)
+        return project
+
+    async def visible_names(self, principal: Principal) -> set[str] | None:
+        """Names of the projects the caller may see; None means all of them."""
+        if principal.admin:
+            return None
+        names = {p.name for p in await self.meta.projects.all() if p.public}
+        if principal.kind == "user" and principal.user_id is not None:
+            names |= set(await self.meta.projects.roles_of_user(principal.user_id))
+        elif principal.kind == "robot":
+            if "*" in principal.robot_access:
+                return None
+            names |= set(principal.robot_access)
+        return names
+
+    async def set_member(self, project: ProjectRecord, user_id: int, role_id: int) -> None:
+        if role_id not in ROLE_NAMES:
+            raise RegistryError("BAD_REQUEST", f"role_id must be one of {sorted(ROLE_NAMES)}")
+        if await self.meta.users.by_id(user_id) is None:
+            raise RegistryError("NOT_FOUND", f"user {user_id} not found", status=404)
+        await self.meta.projects.set_member(project.id, user_id, role_id)
+
+    async def delete(self, project: ProjectRecord) -> None:
+        if await self.meta.projects.repository_count(project.name):
+            raise RegistryError("PRECONDITION", f"project {project.name} still has repositories; delete them first",
+                                status=412)
+        await self.meta.projects.delete(project.id)

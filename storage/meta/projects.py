@@ -1,0 +1,95 @@
+"""Projects and their members."""
+from __future__ import annotations
+
+import time
+
+from storage.meta.database import Database
+from storage.meta.records import MemberRecord, ProjectRecord
+
+_PROJECT = "id, name, public, owner_id, storage_limit, created, updated"
+
+
+def _project(row: tuple) -> ProjectRecord:
+    record = ProjectRecord(*row)
+    record.public = bool(record.public)
+    return record
+
+
+class ProjectStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create(self, name: str, public: bool, owner_id: int | None, storage_limit: int = -1) -> int:
+        now = time.time()
+        row = await self.db.fetchone(
+            "INSERT INTO projects (name, public, owner_id, storage_limit, created, updated)"
+            " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            name, int(public), owner_id, storage_limit, now, now,
+        )
+        return row[0]
+
+    async def by_name(self, name: str) -> ProjectRecord | None:
+        row = await self.db.fetchone(f"SELECT {_PROJECT} FROM projects WHERE name = ?", name)
+        return _project(row) if row else None
+
+    async def by_id(self, project_id: int) -> ProjectRecord | None:
+        row = await self.db.fetchone(f"SELECT {_PROJECT} FROM projects WHERE id = ?", project_id)
+        return _project(row) if row else None
+
+    async def all(self) -> list[ProjectRecord]:
+        return [_project(r) for r in await self.db.fetchall(f"SELECT {_PROJECT} FROM projects ORDER BY name")]
+
+    async def update(self, project_id: int, **fields) -> bool:
+        allowed = {"public", "storage_limit"}
+        sets = {k: (int(v) if k == "public" else v) for k, v in fields.items() if k in allowed}
+        if not sets:
+            return await self.by_id(project_id) is not None
+        assignments = ", ".join(f"{k} = ?" for k in sets)
+        return await self.db.execute(
+            f"UPDATE projects SET {assignments}, updated = ? WHERE id = ?", *sets.values(), time.time(), project_id
+        ) > 0
+
+    async def delete(self, project_id: int) -> bool:
+        async with self.db.transaction() as tx:
+            await tx.execute("DELETE FROM members WHERE project_id = ?", project_id)
+            await tx.execute("DELETE FROM robots WHERE project_id = ?", project_id)
+            return await tx.execute("DELETE FROM projects WHERE id = ?", project_id) > 0
+
+    async def repository_count(self, name: str) -> int:
+        row = await self.db.fetchone("SELECT COUNT(*) FROM repositories WHERE project = ?", name)
+        return row[0]
+
+    # --- members -------------------------------------------------------------------
+    async def role_of(self, project_id: int, user_id: int) -> int | None:
+        row = await self.db.fetchone(
+            "SELECT role_id FROM members WHERE project_id = ? AND user_id = ?", project_id, user_id
+        )
+        return row[0] if row else None
+
+    async def roles_of_user(self, user_id: int) -> dict[str, int]:
+        """Project name → role id, for every project the user is a member of."""
+        rows = await self.db.fetchall(
+            "SELECT p.name, m.role_id FROM members m JOIN projects p ON p.id = m.project_id WHERE m.user_id = ?",
+            user_id,
+        )
+        return dict(rows)
+
+    async def members(self, project_id: int) -> list[MemberRecord]:
+        rows = await self.db.fetchall(
+            "SELECT m.project_id, m.user_id, u.username, m.role_id, m.created FROM members m"
+            " JOIN users u ON u.id = m.user_id WHERE m.project_id = ? ORDER BY u.username",
+            project_id,
+        )
+        return [MemberRecord(*r) for r in rows]
+
+    async def set_member(self, project_id: int, user_id: int, role_id: int) -> None:
+        await self.db.execute(
+            "INSERT INTO members (project_id, user_id, role_id, created) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (project_id, user_id) DO UPDATE SET role_id = excluded.role_id",
+            project_id, user_id, role_id, time.time(),
+        )
+
+    async def remove_member(self, project_id: int, user_id: int) -> bool:
+        return await self.db.execute(
+            "DELETE FROM members WHERE project_id = ? AND user_id = ?", project_id, user_id
+        ) > 0
