@@ -17,7 +17,7 @@ import sys
 from aiohttp import web
 
 from registry.auth.keys import SigningKey
-from registry.config import Config
+from registry.config import Config, ConfigError
 from registry.http.app import close_services, create_app, open_services
 
 log = logging.getLogger("berth")
@@ -55,7 +55,10 @@ def _install_uvloop() -> None:
 
 async def prepare(config: Config) -> None:
     """One-time work before serving: migrate the schema, create the admin and the signing key."""
-    services = await open_services(config)
+    try:
+        services = await open_services(config)
+    except ValueError as exc:  # how the stores word a bad setting: shown as one, not as a traceback
+        raise ConfigError(str(exc)) from None
     try:
         generated = await services.accounts.bootstrap_admin(config["auth.admin_password"], config.data_dir)
         if generated:
