@@ -72,12 +72,18 @@ def _parse_manifest(body: bytes, media_type: str) -> tuple[str, dict[str, Any]]:
 
 
 class Puller:
-    """Pulls images into a ContentStore. Use as ``async with Puller(store) as puller``."""
+    """Pulls images into a ContentStore. Use as ``async with Puller(store) as puller``.
+
+    ``docker_hub`` is where Docker Hub images come from after the mirrors of
+    ``daemon`` (air-gapped nodes point it at their own registry).
+    """
 
     def __init__(self, store: ContentStore, *, daemon: DaemonConfig | None = None,
                  platform: Platform | None = None, progress: Progress | None = None,
-                 concurrency: int = MAX_CONCURRENT_DOWNLOADS, session: aiohttp.ClientSession | None = None):
+                 concurrency: int = MAX_CONCURRENT_DOWNLOADS, session: aiohttp.ClientSession | None = None,
+                 docker_hub: str = DOCKER_HUB_ENDPOINT):
         self.store = store
+        self.docker_hub = docker_hub
         self.daemon = daemon or DaemonConfig()
         self.platform = platform or Platform.host()
         self.progress = progress or Progress()
@@ -106,7 +112,7 @@ class Puller:
         """Where to pull from, in order: (base URLs tried for one source, verify TLS)."""
         if registry == DEFAULT_DOMAIN:
             mirrors = [([mirror], True) for mirror in self.daemon.mirrors]
-            return mirrors + [([DOCKER_HUB_ENDPOINT], True)]
+            return mirrors + [([self.docker_hub], not self.docker_hub.startswith("http://"))]
         if self.daemon.is_insecure(registry):
             return [([f"https://{registry}", f"http://{registry}"], False)]
         return [([f"https://{registry}"], True)]
