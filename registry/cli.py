@@ -5,6 +5,7 @@ import argparse
 import logging
 import sys
 
+from registry.admin_cli import add_commands
 from registry.config import ConfigError, load_config
 
 
@@ -35,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port to listen on (http.port)")
     serve.add_argument("--workers", type=int, help="processes sharing the port (http.workers)")
     serve.set_defaults(run=_serve)
+
+    add_commands(commands, _config_args, _load)
 
     agent = commands.add_parser("agent", help="node agent: image pulls the kubelet way", add_help=False)
     agent.set_defaults(run=None)

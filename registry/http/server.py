@@ -16,7 +16,7 @@ import sys
 
 from aiohttp import web
 
-from registry.auth.keys import SigningKey
+from registry.bootstrap import first_start
 from registry.config import Config, ConfigError
 from registry.http.app import close_services, create_app, open_services
 
@@ -60,12 +60,7 @@ async def prepare(config: Config) -> None:
     except ValueError as exc:  # how the stores word a bad setting: shown as one, not as a traceback
         raise ConfigError(str(exc)) from None
     try:
-        generated = await services.accounts.bootstrap_admin(config["auth.admin_password"], config.data_dir)
-        if generated:
-            print(f"Generated the admin password (shown once, also in {config.data_dir / 'admin-password'}):"
-                  f"\n  admin / {generated}", flush=True)
-        key = await SigningKey.load(services.meta)
-        key.export(config.data_dir)
+        await first_start(services, config)
     finally:
         await close_services(services)
 

@@ -7,6 +7,7 @@ timeout order it against other processes sharing the file.
 """
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -21,6 +22,8 @@ class SqliteDatabase(Database):
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        # The database holds password hashes and the token signing key: owner only.
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
         self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")

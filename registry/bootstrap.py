@@ -1,0 +1,19 @@
+"""What the first start of a registry creates: the admin account and the token signing key.
+
+Run by ``berth serve`` before any worker starts and by every administration command,
+so whichever comes first on a fresh data directory sets the registry up.
+"""
+from __future__ import annotations
+
+from registry.auth.keys import SigningKey
+from registry.config import Config
+from registry.core.services import Services
+
+
+async def first_start(services: Services, config: Config) -> None:
+    generated = await services.accounts.bootstrap_admin(config["auth.admin_password"], config.data_dir)
+    if generated:
+        print(f"Generated the admin password (shown once, also in {config.data_dir / 'admin-password'}):"
+              f"\n  admin / {generated}", flush=True)
+    key = await SigningKey.load(services.meta)
+    key.export(config.data_dir)
