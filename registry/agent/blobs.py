@@ -74,15 +74,17 @@ async def _download(client: RegistryClient, partial: str, digest: str, size: int
         resumed = response.status == 206 and response.headers.get("Content-Range", "").startswith(f"bytes {offset}-")
         if not resumed:
             offset = 0
+        written, too_large = offset, False
         async with aiofiles.open(partial, "ab" if resumed else "wb") as handle:
-            written = offset
             async for chunk in response.content.iter_chunked(CHUNK):
                 written += len(chunk)
                 if written > size:
-                    await handle.close()
-                    os.unlink(partial)
-                    raise BlobVerificationError(f"blob {digest} is larger than the {size} bytes its descriptor states")
+                    too_large = True
+                    break
                 await handle.write(chunk)
                 report("Downloading", written, size)
+    if too_large:
+        os.unlink(partial)
+        raise BlobVerificationError(f"blob {digest} is larger than the {size} bytes its descriptor states")
     if written < size:
         raise aiohttp.ClientPayloadError(f"connection closed after {written} of {size} bytes")

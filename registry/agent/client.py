@@ -15,6 +15,7 @@ from registry.agent.auth import Authenticator, parse_challenges
 from registry.agent.errors import PullError, UnauthorizedError
 from registry.agent.keyring import Credential
 
+ERROR_BODY_LIMIT = 64 * 1024
 _TRANSPORT_ERRORS = (aiohttp.ClientConnectorError, aiohttp.ClientSSLError, aiohttp.ServerDisconnectedError,
                      aiohttp.ClientOSError)
 
@@ -41,10 +42,6 @@ class RegistryClient:
         self._ssl = verify_tls
         self._auth = Authenticator(session, credential, f"repository:{repository}:pull", ssl=verify_tls)
 
-    @property
-    def endpoint(self) -> str:
-        return self._endpoints[0]
-
     async def _send(self, method: str, path: str, headers: dict[str, str]) -> aiohttp.ClientResponse:
         last: Exception | None = None
         while self._endpoints:
@@ -58,23 +55,29 @@ class RegistryClient:
                 self._endpoints.pop(0)  # e.g. HTTPS refused by a plain-HTTP insecure registry
         raise PullError(f"{method} {self._endpoints[0]}/v2/{self.repository}/{path}: {last}")
 
+    async def _authorized(self, method: str, path: str, headers: dict[str, str] | None) -> aiohttp.ClientResponse:
+        sent = dict(headers or {})
+        if self._auth.authorization:
+            sent["Authorization"] = self._auth.authorization
+        return await self._send(method, path, sent)
+
+    @staticmethod
+    async def _failure(method: str, response: aiohttp.ClientResponse) -> str:
+        body = await response.content.read(ERROR_BODY_LIMIT)
+        response.release()
+        return describe_failure(method, str(response.url), response.status, response.reason or "", body)
+
     async def request(self, method: str, path: str, headers: dict[str, str] | None = None) -> aiohttp.ClientResponse:
         """Send, answering one authentication challenge; raise for any status but 200/206."""
-        for attempt in (1, 2):
-            sent = dict(headers or {})
-            if self._auth.authorization:
-                sent["Authorization"] = self._auth.authorization
-            response = await self._send(method, path, sent)
-            if response.status in (200, 206):
-                return response
-            body = await response.read()
-            response.release()
-            failure = describe_failure(method, str(response.url), response.status, response.reason or "", body)
-            if response.status == 401 and attempt == 1:
-                await self._auth.answer(parse_challenges(response.headers.getall("WWW-Authenticate", [])), failure)
-                continue
-            raise (UnauthorizedError if response.status in (401, 403) else PullError)(failure)
-        raise AssertionError("unreachable")
+        response = await self._authorized(method, path, headers)
+        if response.status == 401:
+            challenges = parse_challenges(response.headers.getall("WWW-Authenticate", []))
+            await self._auth.answer(challenges, await self._failure(method, response))
+            response = await self._authorized(method, path, headers)
+        if response.status in (200, 206):
+            return response
+        failure = await self._failure(method, response)
+        raise (UnauthorizedError if response.status in (401, 403) else PullError)(failure)
 
     async def manifest(self, reference: str, accept: str, limit: int) -> tuple[bytes, str, dict[str, Any]]:
         """Body, media type and headers of a manifest; bodies over ``limit`` bytes are refused."""

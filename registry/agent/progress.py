@@ -59,9 +59,8 @@ class TerminalProgress(Progress):
         ident = short_id(digest)
         line = f"{ident}: {status}"
         if status == "Downloading" and total:
-            filled = min(BAR_WIDTH, BAR_WIDTH * current // total)
-            arrow = "=" * max(filled - 1, 0) + (">" if filled else "")
-            line += f" [{arrow:<{BAR_WIDTH}}] {human_size(current):>8}/{human_size(total)}"
+            filled = min(BAR_WIDTH, int(current * 100 / total) // 2)  # Docker's jsonmessage bar
+            line += f" [{'=' * filled}>{' ' * (BAR_WIDTH - filled)}] {human_size(current):>8}/{human_size(total)}"
         if ident not in self._order:
             self._order.append(ident)
             self._last_status[ident] = status

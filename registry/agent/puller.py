@@ -29,6 +29,7 @@ from registry.core.digest import Digest, DigestError, digest_of
 
 DOCKER_HUB_ENDPOINT = "https://registry-1.docker.io"
 MANIFEST_LIMIT = 4 << 20
+USER_AGENT = "berth-agent/0.1"
 MAX_CONCURRENT_DOWNLOADS = 3  # Docker's default max-concurrent-downloads
 
 
@@ -105,7 +106,9 @@ class Puller:
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None:
             timeout = aiohttp.ClientTimeout(total=None, connect=30, sock_read=120)
-            self._session = aiohttp.ClientSession(timeout=timeout)
+            # Blobs are verified byte for byte: ask for no Content-Encoding and never decode one.
+            self._session = aiohttp.ClientSession(timeout=timeout, auto_decompress=False,
+                                                  headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"})
         return self._session
 
     def endpoint_groups(self, registry: str) -> list[tuple[list[str], bool]]:

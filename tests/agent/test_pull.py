@@ -194,18 +194,23 @@ spec:
     assert all(":missing" in e.message for e in blocked.events.events if e.reason == "Pulling")
 
 
-async def test_corrupted_blob_is_rejected_and_nothing_half_written_kept(plain_registry, repo, tmp_path):
+@pytest.mark.parametrize("tamper, complaint", [("flip", "unexpected commit digest"), ("grow", "is larger than")])
+async def test_corrupted_blob_is_rejected_and_nothing_half_written_kept(tamper, complaint, plain_registry, repo,
+                                                                       tmp_path):
     image = await Pusher(plain_registry.url).push(repo, "v1", make_image(layers=2, size=256 * 1024))
     bad = sha256(image.layers[1])
     stored = plain_registry.blob_file(bad)
     data = bytearray(stored.read_bytes())
-    data[len(data) // 2] ^= 0xFF
+    if tamper == "flip":
+        data[len(data) // 2] ^= 0xFF
+    else:
+        data += b"trailing garbage"
     stored.write_bytes(bytes(data))
     async with NodeAgent(tmp_path / "state", attempts=1, backoff_scale=FAST) as agent:
         result = await agent.run_pod(pods_of(pod_yaml(f"{plain_registry.host}/{repo}:v1"), tmp_path)[0])
     assert result.status == "ImagePullBackOff"
     failure = result.events.events[1].message
-    assert "unexpected commit digest" in failure and f"expected {bad}" in failure
+    assert complaint in failure and bad in failure
     state = tmp_path / "state"
     assert not (state / "images" / "blobs" / "sha256" / bad.split(":")[1]).exists()
     assert list((state / "ingest").iterdir()) == []
@@ -253,3 +258,16 @@ async def test_interrupted_download_resumes_with_range(plain_registry, repo, tmp
     assert store.read_blob(sha256(layer)) == layer
     assert f'"GET /v2/{repo}/blobs/{sha256(layer)} HTTP/1.1" 206' in plain_registry.log()
     assert list((tmp_path / "state" / "ingest").iterdir()) == []
+
+
+async def test_bad_partial_download_restarts_cleanly(plain_registry, repo, tmp_path):
+    image = await Pusher(plain_registry.url).push(repo, "v1", make_image(layers=1, size=128 * 1024))
+    layer = image.layers[0]
+    store = ContentStore(tmp_path / "state")
+    store.partial_path(sha256(layer)).write_bytes(b"\0" * (len(layer) // 3))  # not a prefix of the layer
+    async with NodeAgent(tmp_path / "state", backoff_scale=FAST) as agent:
+        result = await agent.run_pod(pods_of(pod_yaml(f"{plain_registry.host}/{repo}:v1"), tmp_path)[0])
+    assert result.ready
+    assert result.events.reasons() == ["Pulling", "Failed", "Failed", "BackOff", "Failed", "Pulled"]
+    assert "unexpected commit digest" in result.events.events[1].message
+    assert store.read_blob(sha256(layer)) == layer and list(store.ingest_dir.iterdir()) == []
