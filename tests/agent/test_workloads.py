@@ -125,3 +125,25 @@ def test_cli_reports_bad_input_without_traceback(tmp_path):
                               capture_output=True, text=True)
         assert done.returncode == 2, done.stderr
         assert "Traceback" not in done.stderr and expected in done.stderr
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "conf" / "examples" / "agent"
+
+
+def test_shipped_examples_are_valid():
+    from registry.agent.credential_provider import API_VERSIONS
+    from registry.agent.daemon_config import load_daemon_config
+    from registry.agent.documents import load_documents
+    from registry.agent.secrets import SecretPool
+
+    found = {path.name: [pod for doc in load_documents(str(path)) for pod in pods_from_document(doc)]
+             for path in EXAMPLES.glob("*.yaml")}
+    assert len(found["nginx-deployment.yaml"]) == 2
+    assert [c.name for c in found["pod-init-containers.yaml"][0].all_containers] == [
+        "init-myservice", "init-mydb", "myapp-container"]
+    pool = SecretPool()
+    pool.add_documents(load_documents(str(EXAMPLES / "harbor-pull-secret.yaml")))
+    assert pool.keyring_for("default", ("harbor-pull-secret",))[0]
+    assert load_daemon_config(str(EXAMPLES / "daemon.json")).is_insecure("192.168.30.15")
+    config = load_documents(str(EXAMPLES / "credential-provider-config.yaml"))[0].body
+    assert config["providers"][0]["apiVersion"] in API_VERSIONS
