@@ -7,6 +7,7 @@ sending the matched credential as Basic, or nothing for anonymous pulls.
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import re
 from dataclasses import dataclass, field
@@ -68,8 +69,8 @@ async def fetch_token(session: aiohttp.ClientSession, challenge: Challenge, scop
             if response.status != 200:
                 raise PullError(f"failed to fetch token from {realm}: {response.status} {response.reason}")
             body = await response.json(content_type=None)
-    except aiohttp.ClientError as exc:
-        raise PullError(f"failed to fetch token from {realm}: {exc}") from None
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        raise PullError(f"failed to fetch token from {realm}: {exc or type(exc).__name__}") from None
     except ValueError:
         raise PullError(f"token server {realm} did not answer JSON") from None
     token = (body.get("access_token") or body.get("token")) if isinstance(body, dict) else None

@@ -1,9 +1,10 @@
 """Downloading one blob into the content store: streamed, verified, resumable.
 
-Bytes go to a partial file while being hashed. A download cut short is resumed
-with ``Range`` from what is on disk (or restarted when the registry ignores the
-range). Content that exceeds the descriptor's size or hashes to another digest is
-deleted and reported; only verified content is moved into the image layout.
+Bytes are streamed to a partial file, which is hashed once complete (so resumed
+downloads are verified whole). A download cut short is resumed with ``Range`` from
+what is on disk, or restarted when the registry ignores the range. Content that
+exceeds the descriptor's size or hashes to another digest is deleted and reported;
+only verified content is moved into the image layout.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import aiohttp
 from registry.agent.client import RegistryClient
 from registry.agent.errors import BlobVerificationError, PullError
 from registry.agent.store import ContentStore
-from registry.core.digest import Digest
+from registry.core.digest import Digest, new_hasher
 
 CHUNK = 1 << 20
 ATTEMPTS = 3
@@ -27,7 +28,7 @@ Report = Callable[[str, int, int], None]  # status, current, total
 
 
 def _file_digest(path: str, algorithm: str) -> str:
-    hasher = Digest(algorithm, "").hasher()
+    hasher = new_hasher(algorithm)
     with open(path, "rb") as handle:
         while chunk := handle.read(CHUNK):
             hasher.update(chunk)

@@ -18,7 +18,6 @@ from registry.agent.dockerconfig import load_docker_config
 from registry.agent.documents import load_documents
 from registry.agent.errors import AgentError, InputError
 from registry.agent.events import tabulate
-from registry.agent.keyring import Keyring
 from registry.agent.node import DEFAULT_ATTEMPTS, NodeAgent
 from registry.agent.platform import Platform
 from registry.agent.progress import Progress, TerminalProgress, human_size

@@ -6,6 +6,7 @@ level. A 401 is answered once through the Authenticator and the request repeated
 """
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -16,6 +17,7 @@ from registry.agent.errors import PullError, UnauthorizedError
 from registry.agent.keyring import Credential
 
 ERROR_BODY_LIMIT = 64 * 1024
+# Errors that mean "this endpoint does not speak to us" (e.g. HTTPS to a plain-HTTP port).
 _TRANSPORT_ERRORS = (aiohttp.ClientConnectorError, aiohttp.ClientSSLError, aiohttp.ServerDisconnectedError,
                      aiohttp.ClientOSError)
 
@@ -43,17 +45,16 @@ class RegistryClient:
         self._auth = Authenticator(session, credential, f"repository:{repository}:pull", ssl=verify_tls)
 
     async def _send(self, method: str, path: str, headers: dict[str, str]) -> aiohttp.ClientResponse:
-        last: Exception | None = None
-        while self._endpoints:
+        while True:
             url = f"{self._endpoints[0]}/v2/{self.repository}/{path}"
             try:
                 return await self._session.request(method, url, headers=headers, ssl=None if self._ssl else False)
             except _TRANSPORT_ERRORS as exc:
-                last = exc
                 if len(self._endpoints) == 1:
-                    break
-                self._endpoints.pop(0)  # e.g. HTTPS refused by a plain-HTTP insecure registry
-        raise PullError(f"{method} {self._endpoints[0]}/v2/{self.repository}/{path}: {last}")
+                    raise PullError(f"{method} {url}: {exc}") from None
+                self._endpoints.pop(0)
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                raise PullError(f"{method} {url}: {exc or type(exc).__name__}") from None
 
     async def _authorized(self, method: str, path: str, headers: dict[str, str] | None) -> aiohttp.ClientResponse:
         sent = dict(headers or {})
@@ -83,7 +84,10 @@ class RegistryClient:
         """Body, media type and headers of a manifest; bodies over ``limit`` bytes are refused."""
         response = await self.request("GET", f"manifests/{reference}", {"Accept": accept})
         async with response:
-            body = await response.content.read(limit + 1)
+            try:
+                body = await response.content.read(limit + 1)
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                raise PullError(f"GET {response.url}: {exc or type(exc).__name__}") from None
             if len(body) > limit:
                 raise PullError(f"manifest {reference} is larger than {limit} bytes")
             media_type = response.headers.get("Content-Type", "").split(";")[0].strip()

@@ -130,6 +130,8 @@ class Puller:
                 return await self._pull_from(client, ref)
             except PullError as exc:  # a mirror falls back to the next source, the last one reports
                 failure = exc
+            except OSError as exc:  # the node's disk, not the registry: no other source helps
+                raise PullError(f"failed to store {ref}: {exc}") from None
         assert failure is not None
         raise failure
 
@@ -149,8 +151,11 @@ class Puller:
 
     async def _fetch_manifest(self, client: RegistryClient, reference: str,
                               expected: str | None) -> tuple[bytes, str, str]:
+        try:
+            algorithm = Digest.parse(expected).algorithm if expected else "sha256"
+        except DigestError as exc:
+            raise PullError(f"cannot verify {reference}: {exc}") from None
         body, media_type, headers = await client.manifest(reference, mediatypes.ACCEPT_ALL_MANIFESTS, MANIFEST_LIMIT)
-        algorithm = Digest.parse(expected).algorithm if expected else "sha256"
         digest = str(digest_of(body, algorithm))
         if expected and digest != expected:
             raise PullError(f"manifest {reference}: content has digest {digest}, expected {expected}")

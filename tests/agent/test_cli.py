@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
-from registry.agent import ContentStore, DaemonConfig, NodeAgent, Puller, SecretPool, load_documents
+from registry.agent import (ContentStore, DaemonConfig, NodeAgent, Puller, SecretPool, load_documents,
+                            pods_from_document)
 from registry.agent.reference import ImageReference
 from tests.agent.conftest import PASSWORD, USER
 from tests.agent.images import Pusher, make_image
@@ -91,7 +91,6 @@ async def test_every_matching_credential_is_tried_in_turn(basic_registry, repo, 
     pod_file = tmp_path / "pod.yaml"
     pod_file.write_text(f"kind: Pod\nmetadata: {{name: p}}\nspec:\n  imagePullSecrets: [{{name: right}}, "
                         f"{{name: wrong}}]\n  containers: [{{name: c, image: '{basic_registry.host}/{repo}:v1'}}]\n")
-    from registry.agent import pods_from_document
     (pod,) = [p for d in load_documents(str(pod_file)) for p in pods_from_document(d)]
     async with NodeAgent(tmp_path / "state", secrets=pool) as node:
         keyring, _ = pool.keyring_for("default", pod.pull_secrets)

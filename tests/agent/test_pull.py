@@ -8,7 +8,7 @@ import pytest
 
 from registry.agent import NodeAgent, Platform, SecretPool, load_documents, pods_from_document
 from registry.agent.store import ContentStore
-from tests.agent.conftest import PASSWORD, USER, push_token
+from tests.agent.conftest import USER, push_token
 from tests.agent.images import Pusher, make_image, sha256
 
 FAST = 200.0  # back-off 50 ms doubling

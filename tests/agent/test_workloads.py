@@ -8,8 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from registry.agent.documents import parse_documents
+from registry.agent.credential_provider import API_VERSIONS
+from registry.agent.daemon_config import load_daemon_config
+from registry.agent.documents import load_documents, parse_documents
 from registry.agent.errors import InputError
+from registry.agent.secrets import SecretPool
 from registry.agent.workloads import pods_from_document
 
 POD_SPEC = {"containers": [{"name": "app", "image": "reg.io/team/app:v1"}]}
@@ -131,11 +134,6 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "conf" / "examples" / "agent"
 
 
 def test_shipped_examples_are_valid():
-    from registry.agent.credential_provider import API_VERSIONS
-    from registry.agent.daemon_config import load_daemon_config
-    from registry.agent.documents import load_documents
-    from registry.agent.secrets import SecretPool
-
     found = {path.name: [pod for doc in load_documents(str(path)) for pod in pods_from_document(doc)]
              for path in EXAMPLES.glob("*.yaml")}
     assert len(found["nginx-deployment.yaml"]) == 2
