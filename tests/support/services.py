@@ -52,22 +52,6 @@ def _stop(proc: subprocess.Popen, sig: int) -> None:
             proc.wait()
 
 
-def _free_port_pair() -> int:
-    """A free port whose gRPC twin (port + 10000, SeaweedFS's convention) is free too."""
-    import socket
-
-    while True:
-        port = free_port()
-        if port + 10000 > 65535:
-            continue
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port + 10000))
-            except OSError:
-                continue
-        return port
-
-
 # --- PostgreSQL ----------------------------------------------------------------------
 
 
@@ -208,16 +192,19 @@ def start_seaweedfs() -> SeaweedFS:
     }]}
     (root / "s3.json").write_text(json.dumps(identities))
     (root / "data").mkdir()
-    master, volume, filer, s3 = (_free_port_pair() for _ in range(4))
+    s3 = free_port()
+    # Every listener on a port of its own choosing: the defaults would clash with anything else.
+    ports = [f"-{name}={free_port()}" for name in (
+        "master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port",
+        "filer.port.grpc", "s3.port.grpc", "debug.port", "metricsPort", "iam.port")]
     log = root / "weed.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [weed, "server", f"-dir={root / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-             f"-master.port={master}", f"-volume.port={volume}", f"-filer.port={filer}",
-             "-s3", f"-s3.port={s3}", f"-s3.config={root / 's3.json'}",
-             "-master.volumeSizeLimitMB=256", "-volume.max=64", "-master.telemetry=false",
-             f"-filer.localSocket={root / 'filer.sock'}", f"-s3.localSocket={root / 's3.sock'}",
-             f"-debug.port={free_port()}", f"-metricsPort={free_port()}", f"-iam.port={free_port()}"],
+            [weed, "server", f"-dir={root / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", *ports,
+             "-s3", f"-s3.port={s3}", f"-s3.config={root / 's3.json'}", "-s3.port.iceberg=0", "-s3.port.lance=0",
+             "-master.volumeSizeLimitMB=256", "-volume.max=64", "-volume.preStopSeconds=0",
+             "-master.telemetry=false",
+             f"-filer.localSocket={root / 'filer.sock'}", f"-s3.localSocket={root / 's3.sock'}"],
             stdout=out, stderr=subprocess.STDOUT, cwd=root,
         )
     client = _s3_client(f"http://127.0.0.1:{s3}")
