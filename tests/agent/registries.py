@@ -15,6 +15,7 @@ import time
 import uuid
 from pathlib import Path
 
+import aiohttp
 import jwt
 import yaml
 from aiohttp import web
@@ -203,3 +204,59 @@ def basic(user: str, password: str) -> str:
 def dump_json(path: Path, value: object) -> Path:
     path.write_text(json.dumps(value))
     return path
+
+
+class CuttingProxy:
+    """A reverse proxy in front of a real registry that stalls and drops the connection
+    in the middle of the first full (non-Range) blob download, as a flaky network would."""
+
+    PASSED_HEADERS = ("Content-Type", "Content-Length", "Content-Range", "Docker-Content-Digest",
+                      "WWW-Authenticate", "Location", "Accept-Ranges")
+
+    def __init__(self, upstream: str, cut_after: int):
+        self.upstream = upstream
+        self.cut_after = cut_after
+        self.port = free_port()
+        self.cuts = 0
+        self.ranges: list[str] = []
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def host(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    async def _forward(self, request: web.Request) -> web.StreamResponse:
+        headers = {k: v for k, v in request.headers.items() if k in ("Accept", "Authorization", "Range")}
+        if "Range" in headers:
+            self.ranges.append(headers["Range"])
+        cut = "/blobs/" in request.path and "Range" not in headers and self.cuts == 0
+        async with aiohttp.ClientSession(auto_decompress=False) as session:
+            async with session.request(request.method, self.upstream + request.path_qs, headers=headers,
+                                       allow_redirects=False) as upstream:
+                response = web.StreamResponse(status=upstream.status, headers={
+                    k: v for k, v in upstream.headers.items() if k in self.PASSED_HEADERS})
+                await response.prepare(request)
+                sent = 0
+                async for chunk in upstream.content.iter_chunked(16 * 1024):
+                    if cut and sent + len(chunk) > self.cut_after:
+                        await response.write(chunk[: self.cut_after - sent])
+                        self.cuts += 1
+                        await asyncio.sleep(0.2)  # the client has read what was sent, then the line drops
+                        request.transport.close()
+                        return response
+                    await response.write(chunk)
+                    sent += len(chunk)
+                await response.write_eof()
+                return response
+
+    async def start(self) -> "CuttingProxy":
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._forward)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+        return self
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()

@@ -10,6 +10,7 @@ from registry.agent import NodeAgent, Platform, SecretPool, load_documents, pods
 from registry.agent.store import ContentStore
 from tests.agent.conftest import USER, push_token
 from tests.agent.images import Pusher, make_image, sha256
+from tests.agent.registries import CuttingProxy
 
 FAST = 200.0  # back-off 50 ms doubling
 
@@ -271,3 +272,16 @@ async def test_bad_partial_download_restarts_cleanly(plain_registry, repo, tmp_p
     assert result.events.reasons() == ["Pulling", "Failed", "Failed", "BackOff", "Failed", "Pulled"]
     assert "unexpected commit digest" in result.events.events[1].message
     assert store.read_blob(sha256(layer)) == layer and list(store.ingest_dir.iterdir()) == []
+
+
+async def test_connection_cut_mid_layer_resumes_within_the_pull(plain_registry, repo, tmp_path):
+    image = await Pusher(plain_registry.url).push(repo, "v1", make_image(layers=1, size=600 * 1024))
+    proxy = await CuttingProxy(plain_registry.url, cut_after=200 * 1024).start()
+    try:
+        async with NodeAgent(tmp_path / "state") as agent:
+            result = await agent.run_pod(pods_of(pod_yaml(f"{proxy.host}/{repo}:v1"), tmp_path)[0])
+    finally:
+        await proxy.stop()
+    assert result.ready and result.events.reasons() == ["Pulling", "Pulled"]
+    assert proxy.cuts == 1 and proxy.ranges == [f"bytes={200 * 1024}-"]
+    assert ContentStore(tmp_path / "state").read_blob(sha256(image.layers[0])) == image.layers[0]
