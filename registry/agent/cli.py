@@ -17,7 +17,7 @@ from registry.agent.daemon_config import DaemonConfig, load_daemon_config
 from registry.agent.dockerconfig import load_docker_config
 from registry.agent.documents import load_documents
 from registry.agent.errors import AgentError, InputError
-from registry.agent.events import tabulate
+from registry.agent.events import Event, tabulate
 from registry.agent.node import DEFAULT_ATTEMPTS, NodeAgent
 from registry.agent.platform import Platform
 from registry.agent.progress import Progress, TerminalProgress, human_size
@@ -26,7 +26,7 @@ from registry.agent.reference import ImageReference, ReferenceError
 from registry.agent.secret_yaml import DEFAULT_SERVER, render
 from registry.agent.secrets import DEFAULT_NAMESPACE, SecretPool, is_secret
 from registry.agent.store import ContentStore
-from registry.agent.workloads import pods_from_document
+from registry.agent.workloads import PodSpec, pods_from_document
 
 
 def default_state_dir() -> str:
@@ -71,6 +71,11 @@ def _progress(args: argparse.Namespace) -> Progress:
     return Progress() if args.quiet else TerminalProgress(sys.stderr)
 
 
+def _watch(pod: PodSpec, event: Event) -> None:
+    """Events as they happen (like ``kubectl get events -w``): back-offs can take minutes."""
+    print(f"{event.type:<8} {event.reason:<10} pod/{pod.name}: {event.message}", file=sys.stderr, flush=True)
+
+
 async def _run(args: argparse.Namespace) -> int:
     secrets = load_secrets(args.secret, args.namespace)
     pods = []
@@ -83,7 +88,7 @@ async def _run(args: argparse.Namespace) -> int:
     node_keyring = load_docker_config(args.docker_config) if args.docker_config else None
     async with NodeAgent(args.state, secrets=secrets, node_keyring=node_keyring, daemon=daemon,
                          platform=_platform(args.platform), progress=_progress(args), attempts=args.attempts,
-                         backoff_scale=args.fast_backoff) as agent:
+                         backoff_scale=args.fast_backoff, on_event=None if args.quiet else _watch) as agent:
         results = await agent.run(pods)
     if args.json:
         print(json.dumps({"pods": [result.to_json() for result in results]}, indent=2))

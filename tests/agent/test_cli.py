@@ -2,6 +2,7 @@
 trying several credentials."""
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import sys
@@ -54,6 +55,7 @@ spec:
     failed = [e for e in pods[2]["events"] if e["message"].startswith("Failed to pull")]
     assert failed[0]["count"] == 2 and "401 Unauthorized" in failed[0]["message"]  # no imagePullSecrets
     assert "Pulling from " + repo in done.stderr  # docker-pull-style progress
+    assert f'Normal   Pulling    pod/{pods[0]["name"]}: Pulling image "{ref}"' in done.stderr  # events as they come
 
     listed = json.loads(agent("images", "--state", state, "--json").stdout)
     assert [(i["name"], i["imageID"], i["digest"]) for i in listed] == [(ref, image.config_digest, image.digest)]
@@ -113,3 +115,15 @@ async def test_docker_hub_images_come_from_the_mirror(plain_registry, tmp_path):
         except Exception as exc:  # the mirror lacks it, the registry itself is unreachable
             failure = str(exc)
     assert failure is not None and closed in failure
+
+
+async def test_pull_with_node_docker_config(basic_registry, repo, tmp_path):
+    await Pusher(basic_registry.url, basic_registry.push_authorization).push(repo, "v1", make_image(layers=1))
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"auths": {f"http://{basic_registry.host}": {
+        "auth": base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()}}}))
+    state = str(tmp_path / "state")
+    image = f"{basic_registry.host}/{repo}:v1"
+    assert agent("pull", image, "--state", state, "--quiet").returncode == 1
+    done = agent("pull", image, "--docker-config", str(config), "--state", state, "--quiet")
+    assert done.returncode == 0, done.stderr

@@ -58,7 +58,7 @@ def test_provider_rejects_bad_requests(stdin, message):
 
 
 @pytest.fixture
-def helper(tmp_path):
+def credential_helper(tmp_path):
     env = {**os.environ, "BERTH_CREDENTIALS_FILE": str(tmp_path / "creds" / "store.json")}
 
     def run(action: str, stdin: str = "") -> subprocess.CompletedProcess:
@@ -69,20 +69,20 @@ def helper(tmp_path):
     return run
 
 
-def test_credential_helper_store_get_list_erase(helper):
+def test_credential_helper_store_get_list_erase(credential_helper):
     entry = {"ServerURL": "https://192.168.30.15", "Username": "admin", "Secret": "Harbor12345"}
-    assert helper("store", json.dumps(entry)).returncode == 0
-    assert stat.S_IMODE(helper.path.stat().st_mode) == 0o600
-    assert json.loads(helper("get", "https://192.168.30.15\n").stdout) == entry
-    assert json.loads(helper("get", "192.168.30.15").stdout)["Secret"] == "Harbor12345"
+    assert credential_helper("store", json.dumps(entry)).returncode == 0
+    assert stat.S_IMODE(credential_helper.path.stat().st_mode) == 0o600
+    assert json.loads(credential_helper("get", "https://192.168.30.15\n").stdout) == entry
+    assert json.loads(credential_helper("get", "192.168.30.15").stdout)["Secret"] == "Harbor12345"
     token = {"ServerURL": "https://index.docker.io/v1/", "Username": "<token>", "Secret": "refresh"}
-    assert helper("store", json.dumps(token)).returncode == 0
-    assert json.loads(helper("list").stdout) == {"https://192.168.30.15": "admin",
+    assert credential_helper("store", json.dumps(token)).returncode == 0
+    assert json.loads(credential_helper("list").stdout) == {"https://192.168.30.15": "admin",
                                                  "https://index.docker.io/v1/": "<token>"}
-    assert helper("erase", "https://192.168.30.15").returncode == 0
-    missing = helper("get", "https://192.168.30.15")
+    assert credential_helper("erase", "https://192.168.30.15").returncode == 0
+    missing = credential_helper("get", "https://192.168.30.15")
     assert missing.returncode == 1 and missing.stdout.strip() == "credentials not found in native keychain"
-    assert helper("version").stdout.startswith("docker-credential-berth")
+    assert credential_helper("version").stdout.startswith("docker-credential-berth")
 
 
 @pytest.mark.parametrize("action, stdin, message", [
@@ -93,6 +93,6 @@ def test_credential_helper_store_get_list_erase(helper):
     ("erase", "reg.io", "credentials not found in native keychain"),
     ("frobnicate", "", "Unknown credential action `frobnicate`"),
 ])
-def test_credential_helper_errors_go_to_stdout_with_status_1(helper, action, stdin, message):
-    done = helper(action, stdin)
+def test_credential_helper_errors_go_to_stdout_with_status_1(credential_helper, action, stdin, message):
+    done = credential_helper(action, stdin)
     assert done.returncode == 1 and message in done.stdout and done.stderr == ""
