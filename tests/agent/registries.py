@@ -116,7 +116,8 @@ class TokenServer:
     """A Docker token service: ES256 JWTs with an ``x5c`` chain Distribution trusts.
 
     ``users`` maps username → password; valid users get pull and push on every
-    repository, anonymous callers get an empty grant (so the registry says 401).
+    repository. Anonymous callers get pull on ``public/…`` repositories (like a public
+    Harbor project) and an empty grant elsewhere, so the registry says 401.
     """
 
     def __init__(self, workdir: Path, users: dict[str, str]):
@@ -160,10 +161,13 @@ class TokenServer:
         scopes = request.query.getall("scope", [])
         self.requests.append({"user": user, "ok": True, "scope": scopes, "service": request.query.get("service")})
         access = []
-        for scope in scopes if user else []:
+        for scope in scopes:
             kind, _, rest = scope.partition(":")
             name, _, _actions = rest.rpartition(":")
-            access.append({"type": kind, "name": name, "actions": ["pull", "push"]})
+            if user:
+                access.append({"type": kind, "name": name, "actions": ["pull", "push"]})
+            elif name.startswith("public/"):
+                access.append({"type": kind, "name": name, "actions": ["pull"]})
         token = self.issue(user, access)
         return web.json_response({"token": token, "access_token": token, "expires_in": 300})
 

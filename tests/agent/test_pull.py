@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 import pytest
 
-from registry.agent import NodeAgent, Platform, SecretPool, load_documents, pods_from_document
+from registry.agent import (DaemonConfig, NodeAgent, Platform, Puller, SecretPool, load_documents,
+                            pods_from_document)
 from registry.agent.store import ContentStore
 from tests.agent.conftest import USER, push_token
 from tests.agent.images import Pusher, make_image, sha256
@@ -103,6 +105,24 @@ async def test_token_flow_uses_the_matching_secret(token_registry, repo, kubectl
     asked = token_registry.tokens.requests[before:]
     assert asked and all(r["user"] == USER and r["ok"] for r in asked)
     assert asked[0]["scope"] == [f"repository:{repo}:pull"] and asked[0]["service"] == "berth-agent-tests"
+
+
+async def test_anonymous_token_for_a_public_repository(token_registry, tmp_path):
+    repo = f"public/app-{uuid.uuid4().hex[:8]}"
+    await Pusher(token_registry.url, push_token(token_registry, repo)).push(repo, "v1", make_image(layers=1))
+    before = len(token_registry.tokens.requests)
+    async with NodeAgent(tmp_path / "state") as agent:
+        result = await agent.run_pod(pods_of(pod_yaml(f"{token_registry.host}/{repo}:v1"), tmp_path)[0])
+    assert result.ready, result.describe()
+    assert [r["user"] for r in token_registry.tokens.requests[before:]] == [""]
+
+
+def test_https_unless_insecure_or_loopback(tmp_path):
+    puller = Puller(ContentStore(tmp_path), daemon=DaemonConfig(insecure_names=frozenset({"harbor.local"})))
+    assert puller.endpoint_groups("registry.example.com:5000") == [(["https://registry.example.com:5000"], True)]
+    assert puller.endpoint_groups("harbor.local") == [(["https://harbor.local", "http://harbor.local"], False)]
+    assert puller.endpoint_groups("127.0.0.1:5000")[0][0][-1] == "http://127.0.0.1:5000"
+    assert puller.endpoint_groups("docker.io") == [(["https://registry-1.docker.io"], True)]
 
 
 @pytest.mark.parametrize("auth", ["basic", "token"])
