@@ -1,7 +1,8 @@
 """Back-off for failed logins, per account and per client address.
 
 After a few failures in a row, each further attempt must wait twice as long as the
-last (up to five minutes); a success clears the account's record. Attempts during a
+last (up to five minutes); a success clears the account's record. An address gets
+more free failures than an account, since many people may share one (NAT, CI). Attempts during a
 back-off are refused without checking the password, so guessing gets no faster by
 trying harder.
 """
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 
 from registry.core.errors import RegistryError
 
-FREE_FAILURES = 5
+FREE_FAILURES = {"user": 5, "addr": 30}
 MAX_DELAY = 300.0
 FORGET_AFTER = 3600.0
 MAX_TRACKED = 100_000
@@ -26,8 +27,8 @@ class _Record:
 
 
 class LoginThrottle:
-    def __init__(self, free_failures: int = FREE_FAILURES, max_delay: float = MAX_DELAY) -> None:
-        self.free_failures = free_failures
+    def __init__(self, free_failures: dict[str, int] | None = None, max_delay: float = MAX_DELAY) -> None:
+        self.free_failures = free_failures or FREE_FAILURES
         self.max_delay = max_delay
         self._records: dict[str, _Record] = {}
 
@@ -51,7 +52,7 @@ class LoginThrottle:
                 record = self._records[key] = _Record(0, 0.0, now)
             record.failures += 1
             record.last = now
-            over = record.failures - self.free_failures
+            over = record.failures - self.free_failures[key.split(":", 1)[0]]
             if over >= 0:
                 record.blocked_until = now + min(2.0 ** over, self.max_delay)
 

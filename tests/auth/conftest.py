@@ -39,6 +39,7 @@ def secured(tmp_path_factory) -> Secured:
         add_user(server, user, PASSWORD)
         add_member(server, "team", user, role)
     add_user(server, "outsider", PASSWORD)
+    add_user(server, "victim", PASSWORD)
     add_user(server, "root2", PASSWORD, admin=True)
     state = Secured(server)
     state.robots["teambot"] = add_robot(server, "ci", "team", "pull,push")
