@@ -121,9 +121,10 @@ def _images(args: argparse.Namespace) -> int:
     for record in store.records():
         details = store.details(record)
         ref = ImageReference.parse(record.name)
-        rows.append({"repository": ImageReference(ref.domain, ref.path).familiar(), "tag": ref.tag or "<none>", "digest": record.repo_digest,
+        rows.append({"name": record.name, "repository": ImageReference(ref.domain, ref.path).familiar(),
+                     "tag": ref.tag or "<none>", "digest": record.repo_digest,
                      "imageID": details.config_digest if details else "", "size": details.size if details else 0,
-                     "complete": details is not None, "pulled": record.pulled, "name": record.name})
+                     "complete": details is not None, "pulled": record.pulled})
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
