@@ -1,0 +1,4 @@
+"""``python3 -m bench``: see bench.run."""
+from bench.run import main
+
+raise SystemExit(main())

@@ -1,0 +1,121 @@
+"""The Markdown summary of a run: Berth/Distribution ratios next to their targets."""
+from __future__ import annotations
+
+RATE_TESTS = ["manifest_get_c1", "manifest_get_c16", "manifest_get_c64", "blob_head_c16", "blob_head_c64",
+              "tags_list_c16", "tags_list_c64"]
+MODES = {"open": ("no auth", 5.0), "basic": ("Basic", 20.0), "bearer": ("Bearer", 5.0)}
+FLOOR = 3.0
+
+
+def _check(value: float, target: float) -> str:
+    return "✅" if value >= target else "❌"
+
+
+def _rate_target(key: str, mode: str) -> tuple[str, float | None]:
+    if key.endswith("_c1"):
+        return "—", None
+    target = MODES[mode][1]
+    return f"≥ {target:g}× (floor {FLOOR:g}×)", target
+
+
+def _rates(results: dict) -> list[str]:
+    rates = results["rates"]
+    lines = ["## Request rates", "",
+             "req/s of the best round; latency p50 / p99 in ms. nginx serves a static file of the manifest's "
+             "size: the machine's ceiling for a small response.", "",
+             "| Test | Auth | Berth req/s | Berth p50 / p99 | Distribution req/s | Distribution p50 / p99 "
+             "| Berth ÷ Distribution | Target | nginx static req/s |",
+             "|---|---|---:|---:|---:|---:|---:|---|---:|"]
+    for mode, (label, _) in MODES.items():
+        for key in RATE_TESTS:
+            row = rates.get(mode, {}).get(key)
+            if not row:
+                continue
+            berth, dist = row["berth"], row["distribution"]
+            ratio = berth["rps"] / dist["rps"] if dist["rps"] else float("inf")
+            target_text, target = _rate_target(key, mode)
+            mark = "" if target is None else " " + (_check(ratio, target) if ratio >= FLOOR else "❌ below floor")
+            nginx = f"{row['nginx']['rps']:,.0f}" if "nginx" in row else ""
+            lines.append(f"| {key} | {label} | {berth['rps']:,.0f} | {berth['p50']:.2f} / {berth['p99']:.2f} "
+                         f"| {dist['rps']:,.0f} | {dist['p50']:.2f} / {dist['p99']:.2f} | {ratio:.1f}×{mark} "
+                         f"| {target_text} | {nginx} |")
+    return lines
+
+
+def _transfers(results: dict) -> list[str]:
+    t = results["transfers"]
+    lines = ["## Transfers", "", "MB/s (10⁶ bytes/s), best round.", "",
+             "| Test | Berth | Distribution | nginx sendfile | Berth ÷ Distribution | Berth ÷ nginx | Target |",
+             "|---|---:|---:|---:|---:|---:|---|"]
+    rows = [("push_put", "blob push, one PUT", "≥ 2× Distribution"),
+            ("push_chunked", "blob push, PATCH chunks", "≥ 2× Distribution"),
+            ("blob_get_x1", "blob GET, 1 client", "≥ 0.95× nginx"),
+            (f"blob_get_x{results['settings']['parallel']}",
+             f"blob GET, {results['settings']['parallel']} clients", "≥ 0.95× nginx"),
+            ("blob_get_x1_basic", "blob GET, 1 client, Basic", ""),
+            ("blob_get_x1_bearer", "blob GET, 1 client, Bearer", "")]
+    for key, label, target in rows:
+        row = t.get(key)
+        if not row:
+            continue
+        berth, dist, nginx = row["berth"], row["distribution"], row.get("nginx")
+        vs_dist = berth / dist if dist else 0.0
+        vs_nginx = f"{berth / nginx:.2f}×" if nginx else ""
+        if target.endswith("Distribution"):
+            target += " " + _check(vs_dist, 2.0)
+        elif nginx:
+            target += " " + _check(berth / nginx, 0.95)
+        lines.append(f"| {label} ({key}) | {berth:,.0f} | {dist:,.0f} | {f'{nginx:,.0f}' if nginx else ''} "
+                     f"| {vs_dist:.2f}× | {vs_nginx} | {target} |")
+    return lines
+
+
+def _memory(results: dict) -> list[str]:
+    memory, big = results["memory"], results["big_transfer"]
+    lines = ["## Memory", "", "Resident set (MiB) of the server process and its children; peak is VmHWM. "
+             f"The last column is the peak's rise over a {big['berth']['mib']} MiB upload and download.", "",
+             "| Server | start | after push | after pull | peak | growth over large up+down |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for name in ("berth", "distribution"):
+        m = memory[name]
+        lines.append(f"| {name} | {m['start']:.1f} | {m['after_push']:.1f} | {m['after_pull']:.1f} "
+                     f"| {m['peak']:.1f} | {big[name]['growth']:.1f} |")
+    ratio = memory["berth"]["peak"] / memory["distribution"]["peak"]
+    lines += ["", f"Peak RSS Berth ÷ Distribution: {ratio:.2f} (target ≤ 1) {_check(1.0, ratio)}"]
+    return lines
+
+
+def _versus(title: str, note: str, rows: dict, a: str, b: str, target: float | None = None) -> list[str]:
+    lines = [f"## {title}", "", note, "", f"| Test | {a} req/s | {b} req/s | {b} ÷ {a} |", "|---|---:|---:|---:|"]
+    for key, row in rows.items():
+        ratio = row[b]["rps"] / row[a]["rps"]
+        mark = f" {_check(ratio, target)}" if target else ""
+        lines.append(f"| {key} | {row[a]['rps']:,.0f} | {row[b]['rps']:,.0f} | {ratio:.2f}×{mark} |")
+    return lines
+
+
+def markdown(results: dict) -> str:
+    m, s = results["machine"], results["settings"]
+    lines = ["# Berth vs CNCF Distribution", "",
+             f"Machine: {m['cpu']}, {m['cores']} cores, Linux {m['kernel']}; Python {m['python']}, "
+             f"aiohttp {m['aiohttp']}, {m['event_loop']}; Distribution: `{m['distribution']}`; "
+             f"`{m['nginx']}`; `{m['wrk']}`.", "",
+             f"Servers pinned to CPU {s['server_cpu']}, load generator (wrk, curl, Python client) to CPU "
+             f"{s['load_cpus']}; {s['rounds']} alternating round(s) of {s['seconds']} s per test; "
+             f"blobs of {s['blob_bytes'] >> 20} MiB, chunks of {s['chunk_bytes'] >> 20} MiB. Distribution's "
+             "access log is off and so is Berth's (its cost is measured separately below). "
+             f"Disk write (`dd conv=fdatasync`): {results['limits']['disk_write_mb_s']:,.0f} MB/s. "
+             f"Whole run: {results['elapsed_s']:.0f} s.", ""]
+    lines += _rates(results) + [""] + _transfers(results) + [""] + _memory(results) + [""]
+    tokens = results["tokens"]
+    lines += ["## Token issue", "", "Berth's /service/token, 4 connections (Distribution has no token service).",
+              "", "| Request | tokens/s | p50 / p99 ms |", "|---|---:|---:|"]
+    for key, label in (("basic_login", "admin with Basic (password KDF each time)"),
+                       ("anonymous", "anonymous")):
+        lines.append(f"| {label} | {tokens[key]['rps']:,.0f} | {tokens[key]['p50']:.2f} / {tokens[key]['p99']:.2f} |")
+    lines += [""] + _versus("Access log", "Berth pinned, no auth, manifest GET, access log off vs on.",
+                            results["access_log"], "off", "on")
+    lines += [""] + _versus("Workers", "Berth unpinned on all cores (load generator too), no auth, manifest GET: "
+                            "`--workers 1` vs `--workers 2` (target ≥ 1.7×).",
+                            results["workers"], "workers_1", "workers_2", 1.7)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,41 @@
+"""The benchmark still works end to end: a --quick run with 1-second rates.
+
+No figure is asserted (timings on a shared machine prove nothing); this checks that
+every server starts, every tool's output parses and the report is written.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.servers import DISTRIBUTION
+
+ROOT = Path(__file__).resolve().parents[2]
+TOOLS = ["wrk", "hey", "nginx", "curl", "taskset", DISTRIBUTION]
+
+pytestmark = pytest.mark.skipif(any(shutil.which(t) is None for t in TOOLS),
+                                reason="needs " + ", ".join(TOOLS))
+
+
+@pytest.mark.timeout(280)
+def test_quick_run_writes_complete_results(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-m", "bench", "--quick", "--seconds", "1", "--out", str(tmp_path),
+                    "--workdir", str(tmp_path)], cwd=ROOT, check=True, timeout=270)
+    results = json.loads((tmp_path / "latest.json").read_text())
+    for mode in ("open", "basic", "bearer"):
+        for test, row in results["rates"][mode].items():
+            assert row["berth"]["rps"] > 0 and row["distribution"]["rps"] > 0, (mode, test)
+            assert row["berth"]["errors"] == 0, (mode, test, row["berth"])
+    transfers = results["transfers"]
+    assert {"push_put", "push_chunked", "blob_get_x1", "blob_get_x8"} <= transfers.keys()
+    assert transfers["blob_get_x1"]["nginx"] > 0
+    assert results["memory"]["berth"]["peak"] > 0 and results["memory"]["distribution"]["peak"] > 0
+    assert results["tokens"]["anonymous"]["rps"] > 0
+    assert {"workers_1", "workers_2"} <= results["workers"]["manifest_get_c16"].keys()
+    report = (tmp_path / "latest.md").read_text()
+    assert "Berth ÷ Distribution" in report and results["machine"]["cpu"] in report
