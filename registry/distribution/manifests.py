@@ -35,7 +35,7 @@ async def get(request: web.Request, name: str, reference: str) -> web.StreamResp
         del headers["Content-Length"]
         return web.Response(status=304, headers=headers)
     services.pulls.record(name, found.digest, found.tag)
-    request["audit"] = ("pull", name, reference)
+    request["audit"] = ("pull", name, reference, found.digest)
     del headers["Content-Type"], headers["Content-Length"]
     return web.Response(body=found.body, headers=headers, content_type=found.media_type)
 
@@ -60,7 +60,7 @@ async def put(request: web.Request, name: str, reference: str) -> web.StreamResp
         response.headers["OCI-Subject"] = parsed.subject.digest
     for tag in request.query.getall("tag", []):
         response.headers.add("OCI-Tag", tag)
-    request["audit"] = ("push", name, tags[0] if tags else digest)
+    request["audit"] = ("push", name, tags[0] if tags else digest, digest)
     return response
 
 

@@ -148,6 +148,33 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        3,
+        """
+        CREATE TABLE sessions (
+            id {text} PRIMARY KEY,
+            username {text} NOT NULL,
+            csrf TEXT NOT NULL,
+            created DOUBLE PRECISION NOT NULL,
+            expires DOUBLE PRECISION NOT NULL
+        );
+        CREATE INDEX sessions_expires ON sessions(expires);
+
+        CREATE TABLE webhook_policies (
+            id {id},
+            project_id {bigint} NOT NULL,
+            name {text} NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            targets TEXT NOT NULL,
+            event_types TEXT NOT NULL,
+            enabled INTEGER NOT NULL DEFAULT 1,
+            creator TEXT NOT NULL DEFAULT '',
+            created DOUBLE PRECISION NOT NULL,
+            updated DOUBLE PRECISION NOT NULL,
+            UNIQUE (project_id, name)
+        );
+        """,
+    ),
 ]
 
 

@@ -10,10 +10,13 @@ from collections.abc import Iterable
 
 from storage.meta.accounts import RobotStore, UserStore
 from storage.meta.audit import AuditStore
+from storage.meta.catalog import CatalogQueries
 from storage.meta.database import Database
 from storage.meta.projects import ProjectStore
 from storage.meta.migrations import MIGRATIONS, render
 from storage.meta.secrets import SecretStore
+from storage.meta.sessions import SessionStore
+from storage.meta.webhooks import WebhookStore
 from storage.meta.records import (
     ManifestRecord,
     ManifestReference,
@@ -40,6 +43,9 @@ class MetaStore:
         self.projects = ProjectStore(db)
         self.audit = AuditStore(db)
         self.secrets = SecretStore(db)
+        self.catalog = CatalogQueries(db)
+        self.sessions = SessionStore(db)
+        self.webhooks = WebhookStore(db)
 
     # --- lifecycle -------------------------------------------------------------
     async def migrate(self) -> int:

@@ -1,0 +1,91 @@
+"""/projects/{p}/repositories/{r}/artifacts: list, get, delete, copy, and tags."""
+from __future__ import annotations
+
+import re
+
+from aiohttp import web
+
+from registry.api import render
+from registry.api.auth import find_project, project_access, require
+from registry.api.body import bad_request, created, done, field, json_response, read_json
+from registry.api.paging import page_of, paged, query_terms
+from registry.api.repositories import repository_name
+from registry.core.names import project_of, validate_name
+from registry.core.errors import RegistryError
+from registry.http.keys import SERVICES
+
+_FROM = re.compile(r"^(?P<repo>[^@:]+)(?:@(?P<digest>[a-z0-9+._-]+:[a-fA-F0-9]+)|:(?P<tag>[^@:/]+))$")
+
+
+def _location(request: web.Request, reference: str, suffix: str = "") -> str:
+    info = request.match_info
+    return (f"/api/v2.0/projects/{info['project']}/repositories/{info['repository']}/artifacts/"
+            f"{reference}{suffix}")
+
+
+async def _target(request: web.Request, need: str | None = None):
+    principal, project = await project_access(request, need, by_name=True)
+    return principal, project, repository_name(request, project)
+
+
+async def list_artifacts(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    _, project, repo = await _target(request)
+    page = page_of(request)
+    await services.repositories.get(repo)
+    found, total = await services.artifacts.list(repo, query_terms(request).get("tags"), page.offset, page.size)
+    return paged(request, page, [render.artifact(a, project.id) for a in found], total)
+
+
+async def get_artifact(request: web.Request) -> web.Response:
+    _, project, repo = await _target(request)
+    found = await request.app[SERVICES].artifacts.get(repo, request.match_info["reference"])
+    return json_response(render.artifact(found, project.id))
+
+
+async def delete_artifact(request: web.Request) -> web.Response:
+    _, _, repo = await _target(request, "delete")
+    reference = request.match_info["reference"]
+    digest = await request.app[SERVICES].artifacts.delete(repo, reference)
+    request["audit"] = ("delete", repo, reference, digest)
+    return done()
+
+
+async def copy_artifact(request: web.Request) -> web.Response:
+    """Copy ``from=<project>/<repo>@<digest>`` (or ``:<tag>``) here; pull there, push here."""
+    services = request.app[SERVICES]
+    principal, _, target = await _target(request, "push")
+    match = _FROM.match(request.query.get("from", ""))
+    if match is None:
+        raise bad_request("from must be <project>/<repository>@<digest> or <project>/<repository>:<tag>")
+    try:
+        source = validate_name(match["repo"])
+    except RegistryError:
+        raise bad_request(f"invalid source repository {match['repo'][:255]!r}") from None
+    await require(request, principal, await find_project(request, project_of(source), by_name=True), "pull")
+    digest = await services.artifacts.copy(source, match["digest"] or match["tag"], target)
+    request["audit"] = ("push", target, digest, digest)
+    return created(_location(request, digest))
+
+
+async def list_tags(request: web.Request) -> web.Response:
+    _, _, repo = await _target(request)
+    page = page_of(request)
+    found = await request.app[SERVICES].artifacts.get(repo, request.match_info["reference"])
+    tags = [{"name": t.name, "push_time": render.when(t.push_time), "pull_time": render.when(t.pull_time),
+             "immutable": False} for t in found.tags]
+    return paged(request, page, tags[page.offset:page.offset + page.size], len(tags))
+
+
+async def add_tag(request: web.Request) -> web.Response:
+    _, _, repo = await _target(request, "push")
+    name = field(await read_json(request), "name", str, max_length=128)
+    await request.app[SERVICES].artifacts.add_tag(repo, request.match_info["reference"], name)
+    return created(_location(request, request.match_info["reference"], f"/tags/{name}"))
+
+
+async def delete_tag(request: web.Request) -> web.Response:
+    _, _, repo = await _target(request, "delete")
+    await request.app[SERVICES].artifacts.delete_tag(repo, request.match_info["reference"],
+                                                     request.match_info["tag"])
+    return done()

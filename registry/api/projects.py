@@ -1,0 +1,138 @@
+"""/projects: list, look up, create, update, delete, summary."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from registry.api import render
+from registry.api.auth import authenticated, caller, find_project, project_access, refuse
+from registry.api.body import bad_request, created, done, field, json_response, read_json
+from registry.api.paging import fuzzy, page_of, paged, query_terms
+from registry.core.rbac import GUEST, DEVELOPER, LIMITED_GUEST, MAINTAINER, PROJECT_ADMIN, Principal
+from registry.http.keys import SERVICES
+from storage.meta.records import ProjectRecord
+
+
+def _flag(value: str, name: str) -> bool:
+    if value not in ("true", "false"):
+        raise bad_request(f'{name} must be "true" or "false"')
+    return value == "true"
+
+
+def _public_of(body: dict) -> bool | None:
+    """``metadata.public`` (a string, as Harbor has it), else the deprecated boolean ``public``."""
+    metadata = field(body, "metadata", dict, {})
+    if "public" in metadata:
+        return _flag(metadata["public"] if isinstance(metadata["public"], str) else "", "metadata.public")
+    return field(body, "public", bool, None)
+
+
+async def _roles(request: web.Request, principal: Principal) -> dict[str, int]:
+    if principal.kind != "user" or principal.user_id is None:
+        return {}
+    return await request.app[SERVICES].meta.projects.roles_of_user(principal.user_id)
+
+
+async def _owner_names(request: web.Request, projects: list[ProjectRecord]) -> dict[int, str]:
+    users = request.app[SERVICES].meta.users
+    names = {}
+    for owner in {p.owner_id for p in projects if p.owner_id}:
+        record = await users.by_id(owner)
+        names[owner] = record.username if record else ""
+    return names
+
+
+async def list_projects(request: web.Request) -> web.Response:
+    """Projects the caller may see, filtered by ``name``, ``public`` and ``q``."""
+    services = request.app[SERVICES]
+    principal = await caller(request)
+    page = page_of(request)
+    terms = query_terms(request)
+    projects = await services.catalog.visible_projects(principal)
+    name = request.query.get("name") or terms.get("name")
+    if name:
+        projects = [p for p in projects if (fuzzy(name) in p.name if name.startswith("~") else p.name == name)]
+    public = request.query.get("public") or terms.get("public")
+    if public:
+        wanted = _flag(public, "public")
+        projects = [p for p in projects if p.public == wanted]
+    chosen = projects[page.offset:page.offset + page.size]
+    counts, roles, owners = (await services.catalog.repo_counts(), await _roles(request, principal),
+                             await _owner_names(request, chosen))
+    items = [render.project(p, counts.get(p.name, 0), roles.get(p.name), owners.get(p.owner_id or 0, ""))
+             for p in chosen]
+    return paged(request, page, items, len(projects))
+
+
+async def head_project(request: web.Request) -> web.Response:
+    """Whether a project name is taken: 200 or 404."""
+    await authenticated(request)
+    name = request.query.get("project_name", "")
+    if not name:
+        raise bad_request("project_name is required")
+    await find_project(request, name, by_name=True)
+    return done()
+
+
+async def create_project(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    principal = await authenticated(request)
+    if principal.kind == "robot":
+        raise refuse(principal, "robot accounts may not create projects")
+    body = await read_json(request)
+    name = field(body, "project_name", str, max_length=255)
+    public = _public_of(body) or False
+    limit = field(body, "storage_limit", int, -1)
+    project_id = await services.projects.create(name, public, principal, limit if principal.admin else -1)
+    services.audit.record(principal.name, "create", name, "project", client=request.remote or "")
+    in_name = request.headers.get("X-Resource-Name-In-Location", "").lower() == "true"
+    return created(f"/api/v2.0/projects/{name if in_name else project_id}")
+
+
+async def get_project(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    principal, project = await project_access(request)
+    counts = await services.catalog.repo_counts()
+    owners = await _owner_names(request, [project])
+    role = (await _roles(request, principal)).get(project.name)
+    return json_response(render.project(project, counts.get(project.name, 0), role,
+                                        owners.get(project.owner_id or 0, "")))
+
+
+async def update_project(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    principal, project = await project_access(request, "update-project")
+    body = await read_json(request)
+    public = _public_of(body)
+    limit = field(body, "storage_limit", int, None)
+    if limit is not None and not principal.admin:
+        raise refuse(principal, "only system administrators may change a storage limit")
+    if public is not None:
+        await services.catalog.set_public(project, public)
+    if limit is not None:
+        await services.catalog.set_storage_limit(project, limit)
+    return done()
+
+
+async def delete_project(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    principal, project = await project_access(request, "update-project")
+    await services.projects.delete(project)
+    await services.meta.webhooks.delete_project(project.id)
+    services.audit.record(principal.name, "delete", project.name, "project", client=request.remote or "")
+    return done()
+
+
+async def project_summary(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    _, project = await project_access(request)
+    roles = await services.catalog.summary_counts(project)
+    (quota,) = await services.catalog.quotas([project])
+    return json_response({
+        "repo_count": (await services.catalog.repo_counts()).get(project.name, 0),
+        "project_admin_count": roles.get(PROJECT_ADMIN, 0),
+        "maintainer_count": roles.get(MAINTAINER, 0),
+        "developer_count": roles.get(DEVELOPER, 0),
+        "guest_count": roles.get(GUEST, 0),
+        "limited_guest_count": roles.get(LIMITED_GUEST, 0),
+        "quota": {"hard": {"storage": quota.hard}, "used": {"storage": quota.used}},
+    })

@@ -1,0 +1,184 @@
+"""Berth's records in Harbor's JSON shapes (field names exactly as in Harbor's swagger)."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+from registry.core.artifacts import Artifact
+from registry.core.catalog import Quota, Statistics
+from registry.core.rbac import ROLE_NAMES
+from registry.core.robots import CreatedRobot
+from storage.meta.catalog import RepositorySummary
+from storage.meta.records import AuditRecord, MemberRecord, ProjectRecord, RobotRecord, UserRecord
+from storage.meta.webhooks import WebhookPolicyRecord
+
+# What Harbor shows for "never" (Go's zero time); its UI and clients expect it.
+NEVER = "0001-01-01T00:00:00.000Z"
+
+
+def when(ts: float | None) -> str:
+    if not ts:
+        return NEVER
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def project(record: ProjectRecord, repo_count: int, role_id: int | None = None,
+            owner_name: str = "") -> dict[str, Any]:
+    return {
+        "project_id": record.id,
+        "owner_id": record.owner_id or 0,
+        "owner_name": owner_name,
+        "name": record.name,
+        "registry_id": None,
+        "creation_time": when(record.created),
+        "update_time": when(record.updated),
+        "deleted": False,
+        "togglable": True,
+        "current_user_role_id": role_id or 0,
+        "current_user_role_ids": [role_id] if role_id else [],
+        "repo_count": repo_count,
+        "metadata": {"public": "true" if record.public else "false"},
+        "storage_limit": record.storage_limit,
+    }
+
+
+def repository(summary: RepositorySummary, project_id: int) -> dict[str, Any]:
+    return {
+        "project_id": project_id,
+        "name": summary.name,
+        "description": "",
+        "artifact_count": summary.artifact_count,
+        "pull_count": summary.pull_count,
+        "creation_time": when(summary.created),
+        "update_time": when(summary.updated),
+    }
+
+
+def artifact(item: Artifact, project_id: int) -> dict[str, Any]:
+    return {
+        "type": item.type,
+        "media_type": item.media_type,
+        "manifest_media_type": item.manifest_media_type,
+        "artifact_type": item.artifact_type or item.media_type,
+        "project_id": project_id,
+        "repository_name": item.repository,
+        "digest": item.digest,
+        "size": item.size,
+        "push_time": when(item.push_time),
+        "pull_time": when(item.pull_time),
+        "pull_count": item.pull_count,
+        "extra_attrs": item.extra_attrs,
+        "annotations": item.annotations or {},
+        "references": [
+            {"child_digest": r.child_digest, "platform": r.platform, "annotations": r.annotations, "urls": r.urls}
+            for r in item.references
+        ],
+        "tags": [
+            {"name": t.name, "push_time": when(t.push_time), "pull_time": when(t.pull_time), "immutable": False}
+            for t in item.tags
+        ],
+        "labels": [],
+        "accessories": [],
+    }
+
+
+def user(record: UserRecord) -> dict[str, Any]:
+    return {
+        "user_id": record.id,
+        "username": record.username,
+        "email": record.email,
+        "realname": record.realname,
+        "comment": record.comment,
+        "sysadmin_flag": record.sysadmin,
+        "admin_role_in_auth": False,
+        "creation_time": when(record.created),
+        "update_time": when(record.updated),
+    }
+
+
+def member(record: MemberRecord) -> dict[str, Any]:
+    return {
+        "id": record.user_id,
+        "project_id": record.project_id,
+        "entity_id": record.user_id,
+        "entity_name": record.username,
+        "entity_type": "u",
+        "role_id": record.role_id,
+        "role_name": ROLE_NAMES.get(record.role_id, ""),
+    }
+
+
+def robot(record: RobotRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "name": record.name,
+        "description": record.description,
+        "level": record.level,
+        "duration": record.duration,
+        "disable": record.disabled,
+        "editable": True,
+        "expires_at": record.expires_at,
+        "permissions": json.loads(record.permissions),
+        "creator_type": "local",
+        "creator_ref": record.creator,
+        "creation_time": when(record.created),
+        "update_time": when(record.updated),
+    }
+
+
+def robot_created(created: CreatedRobot) -> dict[str, Any]:
+    return {"id": created.id, "name": created.name, "secret": created.secret,
+            "creation_time": when(created.created), "expires_at": created.expires_at}
+
+
+def audit_log(record: AuditRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "username": record.username,
+        "resource": record.resource,
+        "resource_type": record.resource_type,
+        "operation": record.operation,
+        "operation_result": record.result == "success",
+        "op_time": when(record.op_time),
+    }
+
+
+def quota(item: Quota) -> dict[str, Any]:
+    return {
+        "id": item.project.id,
+        "ref": {"id": item.project.id, "name": item.project.name, "owner_name": ""},
+        "hard": {"storage": item.hard},
+        "used": {"storage": item.used},
+        "creation_time": when(item.project.created),
+        "update_time": when(item.project.updated),
+    }
+
+
+def statistics(item: Statistics) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "private_project_count": item.private_project_count,
+        "public_project_count": item.public_project_count,
+        "total_project_count": item.private_project_count + item.public_project_count,
+        "private_repo_count": item.private_repo_count,
+        "public_repo_count": item.public_repo_count,
+        "total_repo_count": item.private_repo_count + item.public_repo_count,
+    }
+    if item.total_storage_consumption is not None:
+        body["total_storage_consumption"] = item.total_storage_consumption
+    return body
+
+
+def webhook_policy(record: WebhookPolicyRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "project_id": record.project_id,
+        "name": record.name,
+        "description": record.description,
+        "targets": json.loads(record.targets),
+        "event_types": json.loads(record.event_types),
+        "enabled": record.enabled,
+        "creator": record.creator,
+        "creation_time": when(record.created),
+        "update_time": when(record.updated),
+    }

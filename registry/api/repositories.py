@@ -1,0 +1,53 @@
+"""/projects/{project}/repositories: list, get, delete.
+
+``repository_name`` in paths excludes the project and, when it contains ``/``, is
+encoded twice by clients (``a/b`` → ``a%252Fb``); the router decodes once, this
+module the second time.
+"""
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+from aiohttp import web
+
+from registry.api import render
+from registry.api.auth import project_access
+from registry.api.body import bad_request, done, json_response
+from registry.api.paging import fuzzy, page_of, paged, query_terms
+from registry.core.errors import RegistryError
+from registry.core.names import validate_name
+from registry.http.keys import SERVICES
+from storage.meta.records import ProjectRecord
+
+
+def repository_name(request: web.Request, project: ProjectRecord) -> str:
+    """The full repository name (``project/repo``) from the path."""
+    name = f"{project.name}/{unquote(request.match_info['repository'])}"
+    try:
+        return validate_name(name)
+    except RegistryError:
+        raise bad_request(f"invalid repository name {name[:255]!r}") from None
+
+
+async def list_repositories(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    _, project = await project_access(request, by_name=True)
+    page = page_of(request)
+    like = fuzzy(query_terms(request).get("name", ""))
+    found, total = await services.repositories.list(project.name, like, page.offset, page.size)
+    return paged(request, page, [render.repository(r, project.id) for r in found], total)
+
+
+async def get_repository(request: web.Request) -> web.Response:
+    _, project = await project_access(request, by_name=True)
+    summary = await request.app[SERVICES].repositories.get(repository_name(request, project))
+    return json_response(render.repository(summary, project.id))
+
+
+async def delete_repository(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    principal, project = await project_access(request, "delete", by_name=True)
+    name = repository_name(request, project)
+    await services.repositories.delete(name)
+    services.audit.record(principal.name, "delete", name, "repository", client=request.remote or "")
+    return done()

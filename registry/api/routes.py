@@ -1,0 +1,154 @@
+"""The /api/v2.0 route table: every endpoint once, with what its documentation needs.
+
+``registry.api.openapi`` renders this table as the OpenAPI document served at
+``/api/v2.0/openapi.json``; a test checks that the routes the application really
+registers and the document list the same operations.
+"""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from registry.api import (artifacts, auth, logs, members, openapi, projects, quotas, repositories, robots, system,
+                          users, webhooks)
+
+PREFIX = "/api/v2.0"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+PROJECT = "/projects/{project}"
+REPO = "/projects/{project}/repositories/{repository}"
+ARTIFACT = REPO + "/artifacts/{reference}"
+PAGED = ("page", "page_size")
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    method: str
+    path: str
+    handler: Handler | None  # None: registered by its own module
+    summary: str
+    tag: str
+    ok: int = 200
+    errors: tuple[int, ...] = (401, 403, 404)
+    query: tuple[str, ...] = ()
+    body: str | None = None
+    returns: str | None = None
+    anonymous: bool = False
+
+
+ROUTES: list[Route] = [
+    Route("GET", "/ping", None, "Liveness check (text Pong)", "system", errors=(), returns="text", anonymous=True),
+    Route("HEAD", "/ping", None, "Liveness check without a body", "system", errors=(), anonymous=True),
+    Route("GET", "/health", system.health, "Health of Berth and its database and storage", "system", errors=(),
+          returns="Health", anonymous=True),
+    Route("GET", "/systeminfo", system.systeminfo, "General information (fewer fields for anonymous callers)",
+          "system", errors=(401,), returns="GeneralInfo", anonymous=True),
+    Route("GET", "/statistics", system.statistics, "Counts of visible projects and repositories", "system",
+          errors=(401,), returns="Statistic", anonymous=True),
+    Route("GET", "/search", system.search, "Search visible projects and repositories by name", "system",
+          errors=(401,), query=("q",), returns="Search", anonymous=True),
+    Route("GET", "/openapi.json", None, "This document", "system", errors=(), returns="object", anonymous=True),
+    Route("GET", "/audit-logs", logs.audit_logs, "Audit log (system administrators)", "auditlog",
+          errors=(400, 401, 403), query=(*PAGED, "q"), returns="[AuditLog]"),
+    Route("GET", "/projects", projects.list_projects, "List visible projects", "project", errors=(400, 401),
+          query=(*PAGED, "q", "name", "public"), returns="[Project]", anonymous=True),
+    Route("HEAD", "/projects", projects.head_project, "Whether a project name exists", "project",
+          errors=(400, 401, 404), query=("project_name",)),
+    Route("POST", "/projects", projects.create_project, "Create a project", "project", ok=201,
+          errors=(400, 401, 403, 409, 413), body="ProjectReq"),
+    Route("GET", PROJECT, projects.get_project, "Get a project by name or id", "project",
+          returns="Project", anonymous=True),
+    Route("PUT", PROJECT, projects.update_project, "Update a project's visibility or storage limit", "project",
+          errors=(400, 401, 403, 404), body="ProjectReq"),
+    Route("DELETE", PROJECT, projects.delete_project, "Delete an empty project", "project",
+          errors=(401, 403, 404, 412)),
+    Route("GET", PROJECT + "/summary", projects.project_summary, "Repository and member counts, quota", "project",
+          returns="ProjectSummary", anonymous=True),
+    Route("GET", PROJECT + "/logs", logs.project_logs, "Audit log of a project", "auditlog",
+          errors=(400, 401, 403, 404), query=(*PAGED, "q"), returns="[AuditLog]"),
+    Route("GET", PROJECT + "/repositories", repositories.list_repositories, "List a project's repositories",
+          "repository", errors=(400, 401, 403, 404), query=(*PAGED, "q"), returns="[Repository]", anonymous=True),
+    Route("GET", REPO, repositories.get_repository, "Get a repository", "repository", errors=(400, 401, 403, 404),
+          returns="Repository", anonymous=True),
+    Route("DELETE", REPO, repositories.delete_repository, "Delete a repository and everything in it",
+          "repository", errors=(400, 401, 403, 404)),
+    Route("GET", REPO + "/artifacts", artifacts.list_artifacts, "List a repository's artifacts", "artifact",
+          errors=(400, 401, 403, 404), query=(*PAGED, "q", "with_tag"), returns="[Artifact]", anonymous=True),
+    Route("POST", REPO + "/artifacts", artifacts.copy_artifact, "Copy an artifact from another repository",
+          "artifact", ok=201, errors=(400, 401, 403, 404), query=("from",)),
+    Route("GET", ARTIFACT, artifacts.get_artifact, "Get an artifact by tag or digest", "artifact",
+          errors=(400, 401, 403, 404), returns="Artifact", anonymous=True),
+    Route("DELETE", ARTIFACT, artifacts.delete_artifact, "Delete an artifact (and its tags)", "artifact",
+          errors=(400, 401, 403, 404, 412)),
+    Route("GET", ARTIFACT + "/tags", artifacts.list_tags, "List an artifact's tags", "artifact",
+          errors=(400, 401, 403, 404), query=PAGED, returns="[Tag]", anonymous=True),
+    Route("POST", ARTIFACT + "/tags", artifacts.add_tag, "Add a tag to an artifact", "artifact", ok=201,
+          errors=(400, 401, 403, 404, 409), body="TagReq"),
+    Route("DELETE", ARTIFACT + "/tags/{tag}", artifacts.delete_tag, "Remove a tag", "artifact",
+          errors=(400, 401, 403, 404)),
+    Route("GET", PROJECT + "/members", members.list_members, "List a project's members", "member",
+          errors=(400, 401, 403, 404), query=(*PAGED, "entityname"), returns="[ProjectMemberEntity]"),
+    Route("POST", PROJECT + "/members", members.add_member, "Add a user to a project", "member", ok=201,
+          errors=(400, 401, 403, 404, 409), body="ProjectMember"),
+    Route("GET", PROJECT + "/members/{member_id}", members.get_member, "Get a member", "member",
+          errors=(400, 401, 403, 404), returns="ProjectMemberEntity"),
+    Route("PUT", PROJECT + "/members/{member_id}", members.update_member, "Change a member's role", "member",
+          errors=(400, 401, 403, 404), body="RoleRequest"),
+    Route("DELETE", PROJECT + "/members/{member_id}", members.remove_member, "Remove a member", "member",
+          errors=(400, 401, 403, 404)),
+    Route("GET", PROJECT + "/webhook/policies", webhooks.list_policies, "List webhook policies", "webhook",
+          errors=(400, 401, 403, 404), query=PAGED, returns="[WebhookPolicy]"),
+    Route("POST", PROJECT + "/webhook/policies", webhooks.create_policy, "Create a webhook policy", "webhook",
+          ok=201, errors=(400, 401, 403, 404, 409), body="WebhookPolicy"),
+    Route("GET", PROJECT + "/webhook/policies/{policy_id}", webhooks.get_policy, "Get a webhook policy",
+          "webhook", errors=(400, 401, 403, 404), returns="WebhookPolicy"),
+    Route("PUT", PROJECT + "/webhook/policies/{policy_id}", webhooks.update_policy, "Replace a webhook policy",
+          "webhook", errors=(400, 401, 403, 404, 409), body="WebhookPolicy"),
+    Route("DELETE", PROJECT + "/webhook/policies/{policy_id}", webhooks.delete_policy, "Delete a webhook policy",
+          "webhook", errors=(400, 401, 403, 404)),
+    Route("GET", "/users", users.list_users, "List users (system administrators)", "user",
+          errors=(400, 401, 403), query=(*PAGED, "q", "username"), returns="[UserResp]"),
+    Route("POST", "/users", users.create_user, "Create a user (system administrators)", "user", ok=201,
+          errors=(400, 401, 403, 409), body="UserCreationReq"),
+    Route("GET", "/users/current", users.current_user, "The logged-in user", "user", errors=(401, 404),
+          returns="UserResp"),
+    Route("GET", "/users/search", users.search_users, "Find users by name (for adding members)", "user",
+          errors=(400, 401), query=(*PAGED, "username"), returns="[UserSearchRespItem]"),
+    Route("GET", "/users/{user_id}", users.get_user, "Get a user (yourself, or anyone as an admin)", "user",
+          errors=(400, 401, 403, 404), returns="UserResp"),
+    Route("PUT", "/users/{user_id}", users.update_user, "Update email, real name, comment", "user",
+          errors=(400, 401, 403, 404), body="UserProfile"),
+    Route("DELETE", "/users/{user_id}", users.delete_user, "Delete a user (system administrators)", "user",
+          errors=(400, 401, 403, 404, 412)),
+    Route("PUT", "/users/{user_id}/password", users.set_password, "Change a password", "user",
+          errors=(400, 401, 403, 404), body="PasswordReq"),
+    Route("PUT", "/users/{user_id}/sysadmin", users.set_sysadmin, "Grant or revoke system administration", "user",
+          errors=(400, 401, 403, 404), body="SysAdminFlag"),
+    Route("GET", "/robots", robots.list_robots, "List robot accounts", "robot", errors=(400, 401, 403, 404),
+          query=(*PAGED, "q"), returns="[Robot]"),
+    Route("POST", "/robots", robots.create_robot, "Create a robot account (the secret is shown once)", "robot",
+          ok=201, errors=(400, 401, 403, 404, 409), body="RobotCreate", returns="RobotCreated"),
+    Route("GET", "/robots/{robot_id}", robots.get_robot, "Get a robot account", "robot",
+          errors=(400, 401, 403, 404), returns="Robot"),
+    Route("PUT", "/robots/{robot_id}", robots.update_robot, "Update a robot account", "robot",
+          errors=(400, 401, 403, 404), body="Robot"),
+    Route("PATCH", "/robots/{robot_id}", robots.refresh_secret, "Refresh a robot's secret", "robot",
+          errors=(400, 401, 403, 404), body="RobotSec", returns="RobotSec"),
+    Route("DELETE", "/robots/{robot_id}", robots.delete_robot, "Delete a robot account", "robot",
+          errors=(400, 401, 403, 404)),
+    Route("GET", "/quotas", quotas.list_quotas, "Storage quotas and usage of visible projects", "quota",
+          errors=(400, 401), query=(*PAGED, "reference_id"), returns="[Quota]", anonymous=True),
+    Route("GET", "/quotas/{quota_id}", quotas.get_quota, "A project's quota (its id is the project id)", "quota",
+          errors=(400, 401, 403, 404), returns="Quota", anonymous=True),
+    Route("PUT", "/quotas/{quota_id}", quotas.update_quota, "Set a project's storage limit", "quota",
+          errors=(400, 401, 403, 404), body="QuotaUpdateReq"),
+]
+
+
+def add_routes(app: web.Application) -> None:
+    for route in ROUTES:
+        if route.handler is not None:
+            app.router.add_route(route.method, PREFIX + route.path, route.handler)
+    app.router.add_get(PREFIX + "/openapi.json", openapi.handler(ROUTES, PREFIX), allow_head=False)
+    app.on_response_prepare.append(auth.add_csrf_header)

@@ -1,0 +1,87 @@
+"""/health, /systeminfo, /statistics and /search: the registry as a whole."""
+from __future__ import annotations
+
+import time
+from importlib import metadata
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from registry.api import render
+from registry.api.auth import caller
+from registry.api.body import json_response
+from registry.core.digest import Digest
+from registry.http.keys import CONFIG, SERVICES
+
+_PROBE = Digest.parse("sha256:" + "0" * 64)
+
+
+def _version() -> str:
+    try:
+        return "berth-" + metadata.version("berth")
+    except metadata.PackageNotFoundError:
+        return "berth-dev"
+
+
+async def _component(name: str, probe) -> dict:
+    try:
+        await probe
+    except Exception as exc:  # any failure of a dependency is what this endpoint reports
+        return {"name": name, "status": "unhealthy", "error": f"{type(exc).__name__}: {exc}"[:300]}
+    return {"name": name, "status": "healthy"}
+
+
+async def health(request: web.Request) -> web.Response:
+    """Health of Berth and what it depends on; 200 even when unhealthy, as in Harbor."""
+    services = request.app[SERVICES]
+    components = [
+        {"name": "core", "status": "healthy"},
+        await _component("database", services.meta.db.fetchone("SELECT 1")),
+        await _component("storage", services.blob_store.stat(_PROBE)),
+    ]
+    status = "healthy" if all(c["status"] == "healthy" for c in components) else "unhealthy"
+    return json_response({"status": status, "components": components})
+
+
+async def systeminfo(request: web.Request) -> web.Response:
+    principal = await caller(request)
+    config = request.app[CONFIG]
+    info = {
+        "auth_mode": "db_auth",
+        "primary_auth_mode": True,
+        "self_registration": False,
+        "harbor_version": _version(),
+        "banner_message": "",
+    }
+    if not principal.anonymous:
+        info.update({
+            "current_time": render.when(time.time()),
+            "registry_url": urlsplit(config["http.external_url"]).netloc or request.host,
+            "external_url": config["http.external_url"] or f"{request.scheme}://{request.host}",
+            "project_creation_restriction": "everyone",
+            "has_ca_root": False,
+            "read_only": False,
+            "notification_enable": True,
+            "registry_storage_provider_name": config["storage.driver"],
+        })
+    return json_response(info)
+
+
+async def statistics(request: web.Request) -> web.Response:
+    principal = await caller(request)
+    return json_response(render.statistics(await request.app[SERVICES].catalog.statistics(principal)))
+
+
+async def search(request: web.Request) -> web.Response:
+    """Projects and repositories whose names contain ``q``, among those the caller may see."""
+    principal = await caller(request)
+    projects, repos = await request.app[SERVICES].catalog.search(principal, request.query.get("q", "")[:255])
+    counts = await request.app[SERVICES].catalog.repo_counts()
+    return json_response({
+        "project": [render.project(p, counts.get(p.name, 0)) for p in projects],
+        "repository": [
+            {"project_id": p.id, "project_name": p.name, "project_public": p.public, "repository_name": r.name,
+             "pull_count": r.pull_count, "artifact_count": r.artifact_count}
+            for p, r in repos
+        ],
+    })

@@ -1,0 +1,57 @@
+"""/projects/{project}/webhook/policies: where a project's artifact events are sent."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from registry.api import render
+from registry.api.auth import project_access
+from registry.api.body import created, done, field, json_response, path_id, read_json
+from registry.api.paging import page_of, paged
+from registry.core.webhooks import parse_event_types, parse_targets
+from registry.http.keys import SERVICES
+
+
+def _policy_fields(body: dict) -> dict:
+    return {
+        "name": field(body, "name", str, max_length=255),
+        "description": field(body, "description", str, ""),
+        "targets": parse_targets(body.get("targets")),
+        "event_types": parse_event_types(body.get("event_types")),
+        "enabled": field(body, "enabled", bool, True),
+    }
+
+
+async def list_policies(request: web.Request) -> web.Response:
+    _, project = await project_access(request, "read-members")
+    page = page_of(request)
+    policies = await request.app[SERVICES].webhooks.policies.list(project)
+    return paged(request, page, [render.webhook_policy(p) for p in policies[page.offset:page.offset + page.size]],
+                 len(policies))
+
+
+async def create_policy(request: web.Request) -> web.Response:
+    principal, project = await project_access(request, "update-project")
+    fields = _policy_fields(await read_json(request))
+    policy_id = await request.app[SERVICES].webhooks.policies.create(project, creator=principal.name, **fields)
+    return created(f"/api/v2.0/projects/{request.match_info['project']}/webhook/policies/{policy_id}")
+
+
+async def get_policy(request: web.Request) -> web.Response:
+    _, project = await project_access(request, "read-members")
+    policy = await request.app[SERVICES].webhooks.policies.get(project, path_id(request, "policy_id"))
+    return json_response(render.webhook_policy(policy))
+
+
+async def update_policy(request: web.Request) -> web.Response:
+    _, project = await project_access(request, "update-project")
+    policies = request.app[SERVICES].webhooks.policies
+    policy = await policies.get(project, path_id(request, "policy_id"))
+    await policies.update(policy, **_policy_fields(await read_json(request)))
+    return done()
+
+
+async def delete_policy(request: web.Request) -> web.Response:
+    _, project = await project_access(request, "update-project")
+    policies = request.app[SERVICES].webhooks.policies
+    await policies.delete(await policies.get(project, path_id(request, "policy_id")))
+    return done()

@@ -1,0 +1,244 @@
+"""Artifacts as the management API shows them: a manifest with its tags, size, times,
+pull count, platform references and image attributes; plus tagging, deleting and
+copying between repositories.
+
+An artifact is a manifest that is not merely a platform entry of an index in the same
+repository (see ``storage.meta.catalog``). Deleting an index deletes the platform
+manifests only it used; deleting a manifest an index still lists is refused, so no
+index is left pointing at nothing.
+"""
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from registry.core import mediatypes as mt
+from registry.core.digest import Digest
+from registry.core.errors import RegistryError
+from registry.core.manifests import ManifestService
+from registry.core.names import project_of, validate_tag
+from storage.blobs.base import BlobStore
+from storage.meta.records import ManifestRecord
+from storage.meta.store import MetaStore
+
+_CONFIG_ATTRS = ("architecture", "os", "config", "created", "author")
+
+
+@dataclass(slots=True)
+class TagInfo:
+    name: str
+    push_time: float
+    pull_time: float | None
+
+
+@dataclass(slots=True)
+class Reference:
+    child_digest: str
+    platform: dict[str, Any] | None
+    annotations: dict[str, str] | None
+    urls: list[str] | None
+
+
+@dataclass(slots=True)
+class Artifact:
+    repository: str
+    digest: str
+    manifest_media_type: str
+    media_type: str
+    artifact_type: str | None
+    type: str
+    size: int
+    push_time: float
+    pull_time: float | None
+    pull_count: int
+    tags: list[TagInfo] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+    extra_attrs: dict[str, Any] = field(default_factory=dict)
+    annotations: dict[str, str] | None = None
+
+
+def artifact_kind(media_type: str, config_type: str | None) -> str:
+    """Harbor's artifact type: what the config media type says the content is."""
+    if mt.is_index(media_type) or config_type in mt.IMAGE_CONFIGS:
+        return "IMAGE"
+    lowered = (config_type or "").lower()
+    for marker, kind in (("helm.config", "CHART"), ("cnab", "CNAB"), ("wasm", "WASM"), ("spdx", "SBOM"),
+                         ("cyclonedx", "SBOM")):
+        if marker in lowered:
+            return kind
+    return "UNKNOWN"
+
+
+def tag_filter(expression: str | None):
+    """Harbor's ``q=tags=…`` on artifact lists: ``*`` tagged, ``nil`` untagged, ``~x`` contains, ``x`` exact."""
+    if not expression:
+        return lambda tags: True
+    if expression == "*":
+        return lambda tags: bool(tags)
+    if expression == "nil":
+        return lambda tags: not tags
+    if expression.startswith("~"):
+        part = expression[1:]
+        return lambda tags: any(part in t.name for t in tags)
+    return lambda tags: any(t.name == expression for t in tags)
+
+
+class _RepositoryView:
+    """Everything about one repository's manifests, read with three queries."""
+
+    def __init__(self, records: list[ManifestRecord], refs: dict[str, list[tuple[str, str, int]]],
+                 tags: dict[str, list[tuple[str, float, float | None]]]) -> None:
+        self.records = {r.digest: r for r in records}
+        self.order = [r.digest for r in records]
+        self.refs = refs
+        self.tags = {d: [TagInfo(*t) for t in entries] for d, entries in tags.items()}
+        self.children = {child for entries in refs.values() for child, kind, _ in entries if kind == "manifest"}
+
+    def top_level(self) -> list[str]:
+        return [d for d in self.order if d not in self.children or d in self.tags]
+
+    def size(self, digest: str, depth: int = 0) -> int:
+        record = self.records.get(digest)
+        if record is None or depth > 4:
+            return 0
+        total = record.size
+        for child, kind, size in self.refs.get(digest, []):
+            total += self.size(child, depth + 1) if kind == "manifest" else size
+        return total
+
+    def pull_time(self, digest: str) -> float | None:
+        """An index counts as pulled when any of its platform manifests is (as in Harbor)."""
+        times = [self.records[digest].pull_time] + [
+            self.records[c].pull_time for c, kind, _ in self.refs.get(digest, [])
+            if kind == "manifest" and c in self.records
+        ]
+        known = [t for t in times if t]
+        return max(known) if known else None
+
+
+class ArtifactService:
+    def __init__(self, meta: MetaStore, blobs: BlobStore, manifests: ManifestService,
+                 cache_entries: int = 4096) -> None:
+        self.meta = meta
+        self.blobs = blobs
+        self.manifests = manifests
+        self._configs: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self.cache_entries = cache_entries
+
+    async def _view(self, repo: str) -> _RepositoryView:
+        return _RepositoryView(await self.meta.manifests(repo), await self.meta.catalog.references(repo),
+                               await self.meta.tags_by_digest(repo))
+
+    async def list(self, repo: str, tags_query: str | None, offset: int, limit: int) -> tuple[list[Artifact], int]:
+        view = await self._view(repo)
+        keep = tag_filter(tags_query)
+        chosen = [d for d in view.top_level() if keep(view.tags.get(d, []))]
+        return [await self._build(view, d) for d in chosen[offset:offset + limit]], len(chosen)
+
+    async def get(self, repo: str, reference: str) -> Artifact:
+        digest = await self._digest(repo, reference)
+        return await self._build(await self._view(repo), digest)
+
+    async def _digest(self, repo: str, reference: str) -> str:
+        try:
+            digest, _ = await self.manifests.resolve(repo, reference)
+        except RegistryError:
+            raise _not_found(repo, reference) from None
+        if await self.meta.manifest(repo, digest) is None:
+            raise _not_found(repo, reference)
+        return digest
+
+    async def _build(self, view: _RepositoryView, digest: str) -> Artifact:
+        record = view.records[digest]
+        config_type = record.artifact_type if not mt.is_index(record.media_type) else None
+        artifact = Artifact(
+            repository=record.repo, digest=digest, manifest_media_type=record.media_type,
+            media_type=config_type or record.media_type, artifact_type=record.artifact_type,
+            type=artifact_kind(record.media_type, config_type), size=view.size(digest),
+            push_time=record.created, pull_time=view.pull_time(digest), pull_count=record.pull_count,
+            tags=view.tags.get(digest, []),
+            annotations=json.loads(record.annotations) if record.annotations else None,
+        )
+        if mt.is_index(record.media_type):
+            artifact.references = await self._references(record)
+        elif record.config_digest and config_type in mt.IMAGE_CONFIGS:
+            artifact.extra_attrs = await self._config_attrs(record.config_digest)
+        return artifact
+
+    async def _references(self, record: ManifestRecord) -> list[Reference]:
+        body = (await self.manifests.get(record.repo, record.digest)).body
+        entries = json.loads(body).get("manifests", [])
+        return [Reference(e.get("digest", ""), e.get("platform"), e.get("annotations"), e.get("urls"))
+                for e in entries if isinstance(e, dict)]
+
+    async def _config_attrs(self, config_digest: str) -> dict[str, Any]:
+        """Image attributes from the config blob; configs are immutable, so they are cached."""
+        cached = self._configs.get(config_digest)
+        if cached is None:
+            raw = await self.blobs.get_bytes(Digest.parse(config_digest))
+            try:
+                doc = json.loads(raw) if raw else {}
+            except ValueError:
+                doc = {}
+            cached = {k: doc[k] for k in _CONFIG_ATTRS if isinstance(doc, dict) and k in doc}
+            self._configs[config_digest] = cached
+            if len(self._configs) > self.cache_entries:
+                self._configs.popitem(last=False)
+        return cached
+
+    async def delete(self, repo: str, reference: str) -> str:
+        """Delete an artifact and the platform manifests only it used; return its digest."""
+        digest = await self._digest(repo, reference)
+        parents = await self.meta.parents_of(repo, digest)
+        if parents:
+            raise RegistryError("PRECONDITION", f"artifact {repo}@{digest} is referenced by {parents[0]}; "
+                                "delete that index first", status=412)
+        children = [c.digest for c in await self.meta.manifest_references(repo, digest) if c.kind == "manifest"]
+        await self.manifests.delete(repo, digest)
+        tagged = await self.meta.tags_by_digest(repo)
+        for child in children:
+            if child not in tagged and not await self.meta.parents_of(repo, child):
+                await self.manifests.delete(repo, child)
+        return digest
+
+    async def add_tag(self, repo: str, reference: str, tag: str) -> None:
+        if not isinstance(tag, str):
+            raise RegistryError("BAD_REQUEST", "the tag name must be a string")
+        try:
+            validate_tag(tag)
+        except RegistryError:
+            raise RegistryError("BAD_REQUEST", f"invalid tag {tag[:128]!r}") from None
+        digest = await self._digest(repo, reference)
+        if not await self.meta.catalog.add_tag(repo, tag, digest):
+            raise RegistryError("CONFLICT", f"tag {tag} already exists in {repo}", status=409)
+
+    async def delete_tag(self, repo: str, reference: str, tag: str) -> None:
+        digest = await self._digest(repo, reference)
+        if await self.meta.resolve_tag(repo, tag) != digest or not await self.meta.delete_tag(repo, tag):
+            raise RegistryError("NOT_FOUND", f"tag {tag} of {repo}@{digest} not found", status=404)
+
+    async def copy(self, source: str, reference: str, target: str) -> str:
+        """Copy an artifact (an index with its platform manifests) and its tags; return its digest."""
+        digest = await self._digest(source, reference)
+        tags = await self.meta.tags_by_digest(source)
+        await self._copy(source, digest, target, [t[0] for t in tags.get(digest, [])], depth=0)
+        return digest
+
+    async def _copy(self, source: str, digest: str, target: str, tags: list[str], depth: int) -> None:
+        record = await self.meta.manifest(source, digest)
+        if record is None or depth > 4:
+            raise _not_found(source, digest)
+        for ref in await self.meta.manifest_references(source, digest):
+            if ref.kind == "manifest":
+                await self._copy(source, ref.digest, target, [], depth + 1)
+            else:
+                await self.meta.link_blob(target, project_of(target), ref.digest, ref.size)
+        body = (await self.manifests.get(source, digest)).body
+        await self.manifests.put(target, digest, body, record.media_type, tags)
+
+
+def _not_found(repo: str, reference: str) -> RegistryError:
+    return RegistryError("NOT_FOUND", f"artifact {repo}:{reference} not found" if ":" not in reference
+                         else f"artifact {repo}@{reference} not found", status=404)

@@ -1,0 +1,33 @@
+"""Repositories as the management API shows them, and deleting one with everything in it."""
+from __future__ import annotations
+
+from registry.core.errors import RegistryError
+from registry.core.manifests import ManifestService
+from storage.meta.catalog import RepositorySummary
+from storage.meta.store import MetaStore
+
+
+class RepositoryService:
+    def __init__(self, meta: MetaStore, manifests: ManifestService) -> None:
+        self.meta = meta
+        self.manifests = manifests
+
+    async def list(self, project: str | None, name_like: str, offset: int,
+                   limit: int) -> tuple[list[RepositorySummary], int]:
+        return await self.meta.catalog.repositories(project, name_like, offset, limit)
+
+    async def get(self, name: str) -> RepositorySummary:
+        found = await self.meta.catalog.repository(name)
+        if found is None:
+            raise RegistryError("NOT_FOUND", f"repository {name} not found", status=404)
+        return found
+
+    async def delete(self, name: str) -> list[str]:
+        """Remove the repository's manifests, tags and blob links; return the manifest digests."""
+        await self.get(name)
+        digests = [m.digest for m in await self.meta.manifests(name)]
+        await self.meta.delete_repository(name)
+        for digest in digests:
+            # Cached bytes would otherwise still answer a GET by digest.
+            self.manifests.cache.drop(name, digest)
+        return digests

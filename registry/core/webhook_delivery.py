@@ -1,0 +1,89 @@
+"""Delivering webhook notifications in the background, with retries.
+
+The request path only puts an event on a bounded queue (dropping it, with a log line,
+when the queue is full), so a slow or dead receiver never slows a push or a pull.
+A few workers turn events into HTTP POSTs and retry failures with exponential
+back-off.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+
+import aiohttp
+
+from registry.core.webhooks import ArtifactEvent, Delivery, WebhookPolicies
+
+log = logging.getLogger("berth.webhooks")
+
+
+class WebhookDelivery:
+    def __init__(self, policies: WebhookPolicies, *, queue_size: int = 1000, workers: int = 2,
+                 retries: int = 3, timeout: float = 10.0, backoff: float = 1.0) -> None:
+        self.policies = policies
+        self.queue: asyncio.Queue[ArtifactEvent] = asyncio.Queue(maxsize=queue_size)
+        self.workers = workers
+        self.retries = retries
+        self.timeout = timeout
+        self.backoff = backoff
+        self.dropped = 0
+        self._tasks: list[asyncio.Task] = []
+        self._session: aiohttp.ClientSession | None = None
+
+    def notify(self, event: ArtifactEvent) -> None:
+        try:
+            self.queue.put_nowait(event)
+        except asyncio.QueueFull:
+            self.dropped += 1
+            log.warning("webhook queue full; dropped %s of %s", event.type, event.repository)
+
+    def start(self) -> None:
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
+        self._tasks = [asyncio.create_task(self._work(), name=f"webhook-{i}") for i in range(self.workers)]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def _work(self) -> None:
+        while True:
+            event = await self.queue.get()
+            try:
+                deliveries = await self.policies.deliveries(event)
+                await asyncio.gather(*(self._send(d) for d in deliveries))
+            except Exception:
+                log.exception("webhook delivery of %s for %s failed", event.type, event.repository)
+            finally:
+                self.queue.task_done()
+
+    async def _send(self, delivery: Delivery) -> bool:
+        assert self._session is not None
+        headers = {"Content-Type": "application/json"}
+        if delivery.target.auth_header:
+            headers["Authorization"] = delivery.target.auth_header
+        body = json.dumps(delivery.payload)
+        ssl = False if delivery.target.skip_cert_verify else None
+        for attempt in range(self.retries + 1):
+            try:
+                async with self._session.post(delivery.target.address, data=body, headers=headers,
+                                              ssl=ssl) as response:
+                    if response.status < 300:
+                        return True
+                    reason = f"HTTP {response.status}"
+            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+                reason = f"{type(exc).__name__}: {exc}"
+            log.info("webhook to %s failed (%s), attempt %d of %d", delivery.target.address, reason,
+                     attempt + 1, self.retries + 1)
+            if attempt < self.retries:
+                await asyncio.sleep(self.backoff * 2 ** attempt)
+        log.warning("webhook %s to %s given up", delivery.payload["type"], delivery.target.address)
+        return False
