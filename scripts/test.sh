@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-OS_PACKAGES=(skopeo postgresql chromium docker-registry wrk nginx-light curl)
+OS_PACKAGES=(skopeo podman postgresql chromium docker-registry wrk nginx-light curl)
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   missing=()
   for pkg in "${OS_PACKAGES[@]}"; do
