@@ -13,20 +13,10 @@ import pytest
 from storage.blobs import BlobStore, open_blob_store
 from storage.blobs.s3 import MIN_PART_SIZE
 from storage.meta import MetaStore, open_meta_store
-from tests.support.services import Postgres, SeaweedFS, postgres_service, seaweedfs_service
+from tests.support.services import postgres, seaweedfs  # noqa: F401  (session fixtures)
 
 # The smallest part S3 allows, so the tests cross part boundaries with little data.
 PART_SIZE = MIN_PART_SIZE
-
-
-@pytest.fixture(scope="session")
-def postgres(request: pytest.FixtureRequest) -> Postgres:
-    return postgres_service(request)
-
-
-@pytest.fixture(scope="session")
-def seaweedfs(request: pytest.FixtureRequest) -> SeaweedFS:
-    return seaweedfs_service(request)
 
 
 @pytest.fixture(params=["filesystem", "s3"])

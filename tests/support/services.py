@@ -229,23 +229,27 @@ def start_seaweedfs() -> SeaweedFS:
 # --- pytest glue ---------------------------------------------------------------------
 
 
-def _session_service(request: pytest.FixtureRequest, key: str, start):
+_POSTGRES = pytest.StashKey[Postgres]()
+_SEAWEEDFS = pytest.StashKey[SeaweedFS]()
+
+
+def _session_service(request: pytest.FixtureRequest, key: pytest.StashKey, start):
     """Start a service at most once per session, whichever conftest asks for it first."""
     stash = request.config.stash
-    stash_key = _KEYS[key]
-    if stash_key not in stash:
+    if key not in stash:
         service = start()
-        stash[stash_key] = service
+        stash[key] = service
         request.config.add_cleanup(service.stop)
-    return stash[stash_key]
+    return stash[key]
 
 
-_KEYS = {"postgres": pytest.StashKey[Postgres](), "seaweedfs": pytest.StashKey[SeaweedFS]()}
+@pytest.fixture(scope="session")
+def postgres(request: pytest.FixtureRequest) -> Postgres:
+    """The session's PostgreSQL; import this fixture into a conftest to use it there."""
+    return _session_service(request, _POSTGRES, start_postgres)
 
 
-def postgres_service(request: pytest.FixtureRequest) -> Postgres:
-    return _session_service(request, "postgres", start_postgres)
-
-
-def seaweedfs_service(request: pytest.FixtureRequest) -> SeaweedFS:
-    return _session_service(request, "seaweedfs", start_seaweedfs)
+@pytest.fixture(scope="session")
+def seaweedfs(request: pytest.FixtureRequest) -> SeaweedFS:
+    """The session's SeaweedFS; import this fixture into a conftest to use it there."""
+    return _session_service(request, _SEAWEEDFS, start_seaweedfs)
