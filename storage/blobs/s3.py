@@ -232,12 +232,22 @@ class S3BlobStore(BlobStore):
         old = await self._segments(upload_id)
         if offset > sum(size for _, size in old):
             raise ValueError(f"upload {upload_id}: offset {offset} is past its end")
-        # Keep whole segments before ``offset``; the part of one it falls into is re-read.
-        full, keep = divmod(offset, self.part_size)
-        segments = old[:full]
+        # Keep the full segments before ``offset``. The bytes before ``offset`` of the one it
+        # falls into — or of a short last segment, which must not become a middle part — are
+        # re-read (at most one part). Sizes are walked, not computed, so a part_size changed
+        # between processes or restarts does no harm.
+        segments: list[Segment] = []
         buffer = bytearray()
-        if keep:
-            buffer += await self._get(folder + old[full][0], f"bytes=0-{keep - 1}")
+        position = 0
+        for name, size in old:
+            if position >= offset:
+                break
+            if position + size <= offset and size >= MIN_PART_SIZE:
+                segments.append((name, size))
+                position += size
+                continue
+            buffer += await self._get(folder + name, f"bytes=0-{min(size, offset - position) - 1}")
+            break
 
         async def write(data: bytes) -> None:
             name = f"{len(segments):05d}-{uuid.uuid4().hex[:12]}"
