@@ -1,0 +1,132 @@
+"""Webhook policies and deliveries to a real aiohttp receiver on 127.0.0.1."""
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+from aiohttp import web
+
+from tests.api.conftest import error_code, wait_for
+from tests.support.images import make_image
+
+
+class Receiver:
+    """An HTTP server in a thread that records what it is sent; it can fail or stall first."""
+
+    def __init__(self) -> None:
+        self.received: list[dict] = []
+        self.headers: list[dict] = []
+        self.fail_first = 0
+        self.delay = 0.0
+        self.loop = asyncio.new_event_loop()
+        self.port = 0
+        ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(ready,), daemon=True)
+        self.thread.start()
+        ready.wait(5)
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        await asyncio.sleep(self.delay)
+        if self.fail_first > 0:
+            self.fail_first -= 1
+            return web.Response(status=503)
+        self.received.append(await request.json())
+        self.headers.append(dict(request.headers))
+        return web.Response(status=200)
+
+    def _run(self, ready: threading.Event) -> None:
+        asyncio.set_event_loop(self.loop)
+        app = web.Application()
+        app.router.add_post("/hook", self._handle)
+        runner = web.AppRunner(app)
+        self.loop.run_until_complete(runner.setup())
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        self.loop.run_until_complete(site.start())
+        self.port = site._server.sockets[0].getsockname()[1]
+        self.runner = runner
+        ready.set()
+        self.loop.run_forever()
+        self.loop.run_until_complete(runner.cleanup())
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def of_type(self, kind: str) -> list[dict]:
+        return [r for r in self.received if r["type"] == kind]
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+@pytest.fixture
+def receiver():
+    server = Receiver()
+    yield server
+    server.stop()
+
+
+def _policy(url: str, events=("PUSH_ARTIFACT", "PULL_ARTIFACT", "DELETE_ARTIFACT")) -> dict:
+    return {"name": "notify", "enabled": True, "event_types": list(events),
+            "targets": [{"type": "http", "address": url, "auth_header": "Bearer s3cret", "skip_cert_verify": False}]}
+
+
+def test_policy_crud_and_errors(admin, user, project, receiver):
+    base = f"/projects/{project}/webhook/policies"
+    created = admin.post(base, json=_policy(receiver.url))
+    assert created.status_code == 201
+    policy_id = created.headers["Location"].rsplit("/", 1)[1]
+    shown = admin.get(f"{base}/{policy_id}").json()
+    assert shown["targets"][0]["address"] == receiver.url and shown["event_types"][0] == "PUSH_ARTIFACT"
+    assert admin.get(base).headers["X-Total-Count"] == "1"
+    assert error_code(admin.post(base, json=_policy(receiver.url))) == "CONFLICT"
+    for bad in ({**_policy(receiver.url), "name": "b", "event_types": ["SCAN"]},
+                {**_policy("ftp://x"), "name": "c"}, {**_policy(receiver.url), "name": "d", "targets": []},
+                {"name": "e"}):
+        assert admin.post(base, json=bad).status_code == 400, bad
+    developer, _ = user(project, 2)
+    assert developer.get(base).status_code == 200
+    assert developer.post(base, json={**_policy(receiver.url), "name": "mine"}).status_code == 403
+    assert admin.put(f"{base}/{policy_id}", json={**_policy(receiver.url), "enabled": False}).status_code == 200
+    assert admin.get(f"{base}/{policy_id}").json()["enabled"] is False
+    assert admin.delete(f"{base}/{policy_id}").status_code == 200
+    assert admin.get(f"{base}/{policy_id}").status_code == 404
+    assert admin.delete(f"{base}/{policy_id}").status_code == 404
+
+
+def test_push_pull_delete_are_delivered_with_retries(admin, registry, project, receiver):
+    admin.post(f"/projects/{project}/webhook/policies", json=_policy(receiver.url))
+    receiver.fail_first = 1  # the first delivery fails and must be retried
+    digest = registry.push_image(f"{project}/app", make_image(layers=1), "v1")
+    push = wait_for(lambda: receiver.of_type("PUSH_ARTIFACT"))
+    assert push, "no PUSH_ARTIFACT delivered"
+    event = push[0]
+    assert event["operator"] == "admin" and isinstance(event["occur_at"], int)
+    resource = event["event_data"]["resources"][0]
+    assert resource["digest"] == digest and resource["tag"] == "v1"
+    assert resource["resource_url"].endswith(f"/{project}/app:v1")
+    assert event["event_data"]["repository"] == {
+        "date_created": event["event_data"]["repository"]["date_created"], "name": "app", "namespace": project,
+        "repo_full_name": f"{project}/app", "repo_type": "private"}
+    assert receiver.headers[0]["Authorization"] == "Bearer s3cret"
+    registry.get(f"/v2/{project}/app/manifests/v1")
+    pulled = wait_for(lambda: receiver.of_type("PULL_ARTIFACT"))
+    assert pulled and pulled[0]["event_data"]["resources"][0]["digest"] == digest
+    assert admin.delete(f"/projects/{project}/repositories/app/artifacts/{digest}").status_code == 200
+    deleted = wait_for(lambda: receiver.of_type("DELETE_ARTIFACT"))
+    assert deleted and deleted[0]["event_data"]["resources"][0]["digest"] == digest
+
+
+def test_a_slow_receiver_never_slows_pulls(admin, registry, project, receiver):
+    admin.post(f"/projects/{project}/webhook/policies", json=_policy(receiver.url, ["PULL_ARTIFACT"]))
+    registry.push_image(f"{project}/app", make_image(layers=1), "v1")
+    receiver.delay = 2.0
+    started = time.monotonic()
+    for _ in range(5):
+        assert registry.get(f"/v2/{project}/app/manifests/v1").status_code == 200
+    assert time.monotonic() - started < 1.0
+    assert wait_for(lambda: len(receiver.of_type("PULL_ARTIFACT")) == 5, timeout=10)
+    assert receiver.of_type("PUSH_ARTIFACT") == []  # not subscribed
