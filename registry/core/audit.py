@@ -1,13 +1,10 @@
 """The audit trail: pushes, pulls, deletes and failed logins, written in batches."""
 from __future__ import annotations
 
-import logging
 import time
 
 from registry.core.periodic import PeriodicFlusher
 from storage.meta.store import MetaStore
-
-log = logging.getLogger("berth.audit")
 
 
 class AuditTrail(PeriodicFlusher):

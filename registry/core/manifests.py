@@ -1,8 +1,8 @@
 """Manifest rules: resolving references, validating pushes, tags, referrers, deletes.
 
 Manifests are immutable by digest, so their bytes are cached in memory once read;
-tags are resolved from metadata on every request, which keeps tag moves visible at
-once to every process sharing the database.
+tags are resolved from metadata, or from a cache that any database change empties,
+which keeps tag moves visible at once to every process sharing the database.
 """
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from registry.core import mediatypes as mt
 from registry.core.digest import Digest, digest_of
 from registry.core.errors import RegistryError, manifest_unknown
 from registry.core.manifest import Descriptor, ParsedManifest, parse_manifest
 from registry.core.names import project_of, split_reference, validate_tag
+from registry.core.readcache import ReadCache
 from storage.blobs.base import BlobStore
 from storage.meta.records import ManifestRecord, ManifestReference
 from storage.meta.store import MetaStore
@@ -86,14 +86,18 @@ class ManifestService:
         self.blobs = blobs
         self.cache = cache or ManifestCache()
         self.max_bytes = max_bytes
+        self.tag_digests: ReadCache[str] = ReadCache.over(meta)
 
     async def resolve(self, repo: str, reference: str) -> tuple[str, str | None]:
         """(digest, tag) for a tag or digest reference in ``repo``; MANIFEST_UNKNOWN if absent."""
         tag, digest = split_reference(reference)
         if tag is not None:
-            found = await self.meta.resolve_tag(repo, tag)
+            found, marker = self.tag_digests.lookup((repo, tag))
             if found is None:
-                raise manifest_unknown(reference)
+                found = await self.meta.resolve_tag(repo, tag)
+                if found is None:
+                    raise manifest_unknown(reference)
+                self.tag_digests.store((repo, tag), found, marker)
             return found, tag
         return str(digest), None
 

@@ -35,7 +35,7 @@ def _refused(response, user) -> bool:
 def test_role_row(secured, user):
     can_pull, can_push, can_delete = MATRIX[user]
     client = secured.client(user)
-    pull = client.get(f"/v2/team/app/manifests/v1")
+    pull = client.get("/v2/team/app/manifests/v1")
     assert (pull.status_code == 200) if can_pull else _refused(pull, user), pull.text
     blob = client.get(f"/v2/team/app/blobs/{secured.team_image.digest}")
     assert (blob.status_code == 200) if can_pull else _refused(blob, user)
