@@ -15,6 +15,7 @@ import aiohttp
 from registry.agent.auth import Authenticator, parse_challenges
 from registry.agent.errors import PullError, UnauthorizedError
 from registry.agent.keyring import Credential
+from registry.core.streams import read_at_most
 
 ERROR_BODY_LIMIT = 64 * 1024
 # Errors that mean "this endpoint does not speak to us" (e.g. HTTPS to a plain-HTTP port).
@@ -85,7 +86,7 @@ class RegistryClient:
         response = await self.request("GET", f"manifests/{reference}", {"Accept": accept})
         async with response:
             try:
-                body = await response.content.read(limit + 1)
+                body = await read_at_most(response.content, limit)
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
                 raise PullError(f"GET {response.url}: {exc or type(exc).__name__}") from None
             if len(body) > limit:

@@ -253,3 +253,11 @@ def test_pushing_the_same_blob_twice_is_harmless(client, repo):
     client.push_blob(repo, data)
     client.push_blob(repo, data)
     assert client.get(f"/v2/{repo}/blobs/{sha256(data)}").content == data
+
+
+def test_large_manifest_sent_in_many_segments(client, repo):
+    """A 3 MiB manifest arrives in many TCP segments and must be read whole."""
+    image = make_image(layers=1, annotations={"pad": "x" * (3 * 1024 * 1024)})
+    pushed = client.push_image(repo, image, "big")
+    assert pushed == image.digest
+    assert client.get(f"/v2/{repo}/manifests/big").content == image.manifest
