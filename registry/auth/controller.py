@@ -17,6 +17,7 @@ from registry.core.errors import RegistryError
 from registry.core.names import project_of
 from registry.core.projects import ProjectService
 from registry.core.rbac import Principal, expand
+from registry.core.readcache import ReadCache
 
 
 def _project_missing(name: str) -> RegistryError:
@@ -31,6 +32,9 @@ class RegistryAccess:
         self.accounts = accounts
         self.projects = projects
         self.external_url = external_url
+        # Granted (principal, repository, actions), keyed by the principal object the Basic
+        # cache hands out; the entry holds that object, so its id cannot be reused meanwhile.
+        self._granted: ReadCache[Principal] = ReadCache.over(projects.meta)
 
     def _challenge(self, request: web.Request, scopes: list[Scope], error: str | None = None,
                    message: str = "authentication required") -> RegistryError:
@@ -77,6 +81,10 @@ class RegistryAccess:
         for scope in scopes:
             if scope.type != "repository":
                 continue
+            key = (id(principal), scope.name, scope.actions)
+            granted, marker = self._granted.lookup(key)
+            if granted is principal:
+                continue
             wanted = set(scope.actions)
             project = await self.projects.for_repository(principal, project_of(scope.name), wanted)
             if project is None:
@@ -85,6 +93,7 @@ class RegistryAccess:
             if missing:
                 raise RegistryError("DENIED", f"{principal.name} may not {','.join(sorted(missing))} {scope.name}",
                                     {"name": scope.name, "actions": sorted(missing)})
+            self._granted.store(key, principal, marker)
 
     async def grant(self, principal: Principal, scopes: list[Scope]) -> list[Scope]:
         """What a token for ``principal`` may carry: the requested scopes ∩ what RBAC allows."""

@@ -7,6 +7,7 @@ timeout order it against other processes sharing the file.
 """
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
@@ -30,6 +31,25 @@ class SqliteDatabase(Database):
         self.conn.execute("PRAGMA foreign_keys=ON")
         self.conn.execute("PRAGMA busy_timeout=30000")
         self._depth = 0
+        self._data_version: int | None = None
+
+    def change_marker(self) -> tuple[int, int]:
+        """A value that differs whenever the database may have changed, for caches of reads.
+
+        ``PRAGMA data_version`` moves when another connection commits and ``total_changes``
+        when this one writes. The pragma is read at most once per event-loop pass: the
+        callback that forgets it is queued when it is read, and the loop runs callbacks
+        in order, so a request whose bytes arrive after the read is handled after that
+        callback and reads it afresh; a commit acknowledged before the request was sent
+        is always seen.
+        """
+        if self._data_version is None:
+            self._data_version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+            asyncio.get_running_loop().call_soon(self._forget_data_version)
+        return self._data_version, self.conn.total_changes
+
+    def _forget_data_version(self) -> None:
+        self._data_version = None
 
     def _run(self, sql: str, args: tuple) -> sqlite3.Cursor:
         try:
