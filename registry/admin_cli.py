@@ -32,6 +32,13 @@ def _password(args: argparse.Namespace) -> str:
     return getpass.getpass("Password: ")
 
 
+async def _user_named(s: Services, username: str):
+    user = await s.meta.users.by_name(username)
+    if user is None:
+        raise RegistryError("NOT_FOUND", f"user {username} not found")
+    return user
+
+
 async def _user_add(s: Services, a: argparse.Namespace) -> int:
     user_id = await s.accounts.create_user(a.username, _password(a), email=a.email or "", sysadmin=a.admin)
     print(f"created user {a.username} (id {user_id})")
@@ -39,9 +46,7 @@ async def _user_add(s: Services, a: argparse.Namespace) -> int:
 
 
 async def _user_passwd(s: Services, a: argparse.Namespace) -> int:
-    user = await s.meta.users.by_name(a.username)
-    if user is None:
-        raise RegistryError("NOT_FOUND", f"user {a.username} not found")
+    user = await _user_named(s, a.username)
     await s.accounts.set_password(user.id, _password(a))
     print(f"password of {a.username} changed")
     return 0
@@ -55,9 +60,7 @@ async def _user_list(s: Services, a: argparse.Namespace) -> int:
 
 
 async def _user_delete(s: Services, a: argparse.Namespace) -> int:
-    user = await s.meta.users.by_name(a.username)
-    if user is None:
-        raise RegistryError("NOT_FOUND", f"user {a.username} not found")
+    user = await _user_named(s, a.username)
     await s.accounts.delete_user(user.id)
     print(f"deleted user {a.username}")
     return 0
@@ -77,9 +80,7 @@ async def _project_list(s: Services, a: argparse.Namespace) -> int:
 
 async def _project_member(s: Services, a: argparse.Namespace) -> int:
     project = await s.projects.get(a.project)
-    user = await s.meta.users.by_name(a.username)
-    if user is None:
-        raise RegistryError("NOT_FOUND", f"user {a.username} not found")
+    user = await _user_named(s, a.username)
     await s.projects.set_member(project, user.id, ROLE_IDS[a.role])
     print(f"{a.username} is {a.role} of {a.project}")
     return 0

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 from storage.meta.database import Database
+from storage.meta.rows import update_row
 from storage.meta.records import RobotRecord, UserRecord
 
 _USER = "id, username, password_hash, email, realname, comment, sysadmin, created, updated"
@@ -53,14 +54,8 @@ class UserStore:
         return [_user(r) for r in rows], total
 
     async def update(self, user_id: int, **fields) -> bool:
-        allowed = {"password_hash", "email", "realname", "comment", "sysadmin"}
-        sets = {k: (int(v) if k == "sysadmin" else v) for k, v in fields.items() if k in allowed}
-        if not sets:
-            return await self.by_id(user_id) is not None
-        assignments = ", ".join(f"{k} = ?" for k in sets)
-        return await self.db.execute(
-            f"UPDATE users SET {assignments}, updated = ? WHERE id = ?", *sets.values(), time.time(), user_id
-        ) > 0
+        return await update_row(self.db, "users", user_id, fields,
+                                ("password_hash", "email", "realname", "comment", "sysadmin"))
 
     async def delete(self, user_id: int) -> bool:
         async with self.db.transaction() as tx:
@@ -99,12 +94,8 @@ class RobotStore:
         return [_robot(r) for r in rows]
 
     async def update(self, robot_id: int, **fields) -> bool:
-        allowed = {"description", "secret_hash", "disabled", "expires_at", "duration", "permissions"}
-        sets = {k: (int(v) if k == "disabled" else v) for k, v in fields.items() if k in allowed}
-        assignments = ", ".join(f"{k} = ?" for k in sets)
-        return await self.db.execute(
-            f"UPDATE robots SET {assignments}, updated = ? WHERE id = ?", *sets.values(), time.time(), robot_id
-        ) > 0
+        return await update_row(self.db, "robots", robot_id, fields,
+                                ("description", "secret_hash", "disabled", "expires_at", "duration", "permissions"))
 
     async def delete(self, robot_id: int) -> bool:
         return await self.db.execute("DELETE FROM robots WHERE id = ?", robot_id) > 0

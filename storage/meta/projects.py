@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 
 from storage.meta.database import Database
+from storage.meta.rows import update_row
 from storage.meta.records import MemberRecord, ProjectRecord
 
 _PROJECT = "id, name, public, owner_id, storage_limit, created, updated"
@@ -40,14 +41,7 @@ class ProjectStore:
         return [_project(r) for r in await self.db.fetchall(f"SELECT {_PROJECT} FROM projects ORDER BY name")]
 
     async def update(self, project_id: int, **fields) -> bool:
-        allowed = {"public", "storage_limit"}
-        sets = {k: (int(v) if k == "public" else v) for k, v in fields.items() if k in allowed}
-        if not sets:
-            return await self.by_id(project_id) is not None
-        assignments = ", ".join(f"{k} = ?" for k in sets)
-        return await self.db.execute(
-            f"UPDATE projects SET {assignments}, updated = ? WHERE id = ?", *sets.values(), time.time(), project_id
-        ) > 0
+        return await update_row(self.db, "projects", project_id, fields, ("public", "storage_limit"))
 
     async def delete(self, project_id: int) -> bool:
         async with self.db.transaction() as tx:
