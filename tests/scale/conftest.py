@@ -6,6 +6,7 @@ import copy
 from pathlib import Path
 
 import pytest
+import requests
 
 from storage.meta import open_meta_store
 from storage.blobs.s3 import MIN_PART_SIZE
@@ -52,6 +53,19 @@ def repository_pulls(settings: dict, name: str) -> int:
     return asyncio.run(read())
 
 
+def started(server: BerthServer) -> BerthServer:
+    """Start ``server``, allowing for a worker that is still opening its stores.
+
+    BerthServer's readiness probe reads with a 1 s timeout; a worker connecting to
+    PostgreSQL and S3 on a busy machine can take longer than that before it answers.
+    """
+    try:
+        return server.start()
+    except requests.Timeout:
+        requests.get(f"{server.url}/v2/", timeout=30)
+        return server
+
+
 @pytest.fixture(scope="module")
 def settings(postgres: Postgres, seaweedfs: SeaweedFS) -> dict:  # noqa: F811
     return registry_settings(postgres, seaweedfs)
@@ -61,10 +75,10 @@ def settings(postgres: Postgres, seaweedfs: SeaweedFS) -> dict:  # noqa: F811
 def pair(settings: dict, tmp_path_factory: pytest.TempPathFactory):
     """Two processes, A and B, with identical settings — as behind any load balancer."""
     root = tmp_path_factory.mktemp("scale")
-    servers = []
+    servers = [BerthServer(root / name / "data", settings=settings) for name in ("a", "b")]
     try:
-        for name in ("a", "b"):
-            servers.append(BerthServer(root / name / "data", settings=settings).start())
+        for server in servers:
+            started(server)
         yield tuple(servers)
     finally:
         for server in servers:

@@ -10,7 +10,7 @@ import pytest
 
 from storage.meta import open_meta_store
 from storage.meta.migrations import MIGRATIONS
-from tests.scale.conftest import registry_settings, repository_pulls, with_changes
+from tests.scale.conftest import registry_settings, repository_pulls, started, with_changes
 from tests.support.client import RegistryClient
 from tests.support.images import OCI_MANIFEST, make_image
 from tests.support.server import ADMIN_PASSWORD, BerthServer, free_port
@@ -32,8 +32,9 @@ def schema_versions(settings: dict) -> list[int]:
 
 def test_workers_share_postgres_and_their_pulls_add_up(postgres: Postgres, seaweedfs: SeaweedFS, tmp_path: Path):
     settings = registry_settings(postgres, seaweedfs)
-    server = BerthServer(tmp_path / "data", settings=settings, workers=2).start()
+    server = BerthServer(tmp_path / "data", settings=settings, workers=2)
     try:
+        started(server)
         repo = "library/workers"
         image = make_image(layers=2)
         RegistryClient(server.url, ADMIN).push_image(repo, image, "v1")
@@ -56,7 +57,7 @@ def test_processes_starting_together_migrate_once(postgres: Postgres, seaweedfs:
 
     def start(server: BerthServer) -> BerthServer:
         barrier.wait()
-        return server.start(timeout=60)
+        return started(server)
 
     try:
         with ThreadPoolExecutor(len(servers)) as pool:

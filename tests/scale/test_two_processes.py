@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import requests
 
 from tests.clients.skopeo import Skopeo
-from tests.scale.conftest import FLUSH_INTERVAL, repository_pulls, with_changes
+from tests.scale.conftest import FLUSH_INTERVAL, repository_pulls, started, with_changes
 from tests.support.client import RegistryClient
 from tests.support.images import OCI_MANIFEST, make_image, sha256, write_oci_layout
 from tests.support.server import ADMIN_PASSWORD, BerthServer
@@ -173,8 +173,8 @@ def test_s3_redirect_mode_sends_clients_to_a_presigned_url(pair, settings, seawe
     data = os.urandom(300_000)
     digest = a.push_blob(repo, data)
     redirecting = BerthServer(tmp_path / "data", settings=with_changes(settings, storage={"s3": {"redirect": True}}))
-    redirecting.start()
     try:
+        started(redirecting)
         client = RegistryClient(redirecting.url, ADMIN)
         got = client.get(f"/v2/{repo}/blobs/{digest}", allow_redirects=False)
         assert got.status_code == 307, got.text
