@@ -63,7 +63,7 @@ class BerthServer:
             try:
                 requests.get(f"{self.url}/v2/", timeout=1, verify=False)
                 return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.05)
         raise RuntimeError(f"berth did not start within {timeout}s:\n{self.log()}")
 
