@@ -6,6 +6,7 @@ import logging
 import sys
 
 from registry.admin_cli import add_commands
+from registry.maintenance_cli import add_commands as add_maintenance_commands
 from registry.config import ConfigError, load_config
 
 
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
 
     add_commands(commands, _config_args, _load)
+    add_maintenance_commands(commands, _config_args, _load)
 
     agent = commands.add_parser("agent", help="node agent: image pulls the kubelet way", add_help=False)
     agent.set_defaults(run=None)

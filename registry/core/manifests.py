@@ -13,11 +13,14 @@ from dataclasses import dataclass
 
 from registry.core.digest import Digest, digest_of
 from registry.core.errors import RegistryError, manifest_unknown
+from registry.core.gc import linking
 from registry.core.manifest import Descriptor, ParsedManifest, parse_manifest
 from registry.core.names import project_of, split_reference, validate_tag
+from registry.core.quotas import QuotaService
 from registry.core.readcache import ReadCache
 from storage.blobs.base import BlobStore
 from storage.meta.records import ManifestRecord, ManifestReference
+from storage.meta.references import MissingReferences
 from storage.meta.store import MetaStore
 
 MAX_MANIFEST_BYTES = 4 * 1024 * 1024
@@ -81,12 +84,16 @@ def referrer_descriptor(record: ManifestRecord) -> dict:
 
 class ManifestService:
     def __init__(self, meta: MetaStore, blobs: BlobStore, cache: ManifestCache | None = None,
-                 max_bytes: int = MAX_MANIFEST_BYTES) -> None:
+                 max_bytes: int = MAX_MANIFEST_BYTES, quotas: QuotaService | None = None) -> None:
         self.meta = meta
         self.blobs = blobs
         self.cache = cache or ManifestCache()
         self.max_bytes = max_bytes
+        self.quotas = quotas
         self.tag_digests: ReadCache[str] = ReadCache.over(meta)
+        # Cached bytes are served only while the manifest is still in the repository: another
+        # process (a worker, `berth gc`) may have deleted it.
+        self.still_present: ReadCache[bool] = ReadCache.over(meta)
 
     async def resolve(self, repo: str, reference: str) -> tuple[str, str | None]:
         """(digest, tag) for a tag or digest reference in ``repo``; MANIFEST_UNKNOWN if absent."""
@@ -105,6 +112,8 @@ class ManifestService:
         digest, tag = await self.resolve(repo, reference)
         cached = self.cache.get(repo, digest)
         if cached is not None:
+            if tag is None:  # a tag was just resolved, so its manifest is there
+                await self._confirm_present(repo, digest)
             return StoredManifest(digest, cached[0], cached[1], tag)
         record = await self.meta.manifest(repo, digest)
         if record is None:
@@ -114,6 +123,14 @@ class ManifestService:
             raise manifest_unknown(reference)
         self.cache.put(repo, digest, record.media_type, body)
         return StoredManifest(digest, record.media_type, body, tag)
+
+    async def _confirm_present(self, repo: str, digest: str) -> None:
+        present, marker = self.still_present.lookup((repo, digest))
+        if present is None:
+            if await self.meta.manifest(repo, digest) is None:
+                self.cache.drop(repo, digest)
+                raise manifest_unknown(digest)
+            self.still_present.store((repo, digest), True, marker)
 
     async def put(self, repo: str, reference: str, body: bytes, content_type: str | None,
                   extra_tags: Iterable[str] = ()) -> tuple[str, ParsedManifest, list[str]]:
@@ -128,6 +145,8 @@ class ManifestService:
         parsed = parse_manifest(body, content_type)
         await self._check_references(repo, parsed)
         tags = ([tag] if tag else []) + [validate_tag(t) for t in extra_tags]
+        if self.quotas is not None:
+            await self.quotas.check(repo, str(digest), len(body))
         await self.blobs.put_bytes(digest, body)
         record = ManifestRecord(
             repo=repo, digest=str(digest), media_type=parsed.media_type, size=len(body),
@@ -137,7 +156,13 @@ class ManifestService:
             annotations=json.dumps(parsed.annotations) if parsed.annotations else None,
             references=_references(parsed),
         )
-        await self.meta.put_manifest(record, project_of(repo), tags)
+        try:
+            await linking(lambda: self.meta.put_manifest(record, project_of(repo), tags, check_references=True))
+        except MissingReferences as missing:
+            raise RegistryError("MANIFEST_BLOB_UNKNOWN", "manifest references content removed from this repository "
+                                "while it was pushed", {"missing": missing.digests}) from None
+        if await self.blobs.stat(digest) is None:  # collected between the write and the link
+            await self.blobs.put_bytes(digest, body)
         return str(digest), parsed, tags
 
     async def _check_references(self, repo: str, parsed: ParsedManifest) -> None:
@@ -167,7 +192,7 @@ class ManifestService:
             if not await self.meta.delete_tag(repo, tag):
                 raise manifest_unknown(reference)
             return
-        if not await self.meta.delete_manifest(repo, str(digest)):
+        if not await linking(lambda: self.meta.delete_manifest(repo, str(digest))):
             raise manifest_unknown(reference)
         self.cache.drop(repo, str(digest))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 
@@ -20,9 +20,11 @@ from registry.core.artifacts import ArtifactService
 from registry.core.audit import AuditTrail
 from registry.core.blobs import BlobService
 from registry.core.catalog import CatalogService
+from registry.core.gc import GarbageCollector
 from registry.core.manifests import ManifestService
 from registry.core.projects import ProjectService
 from registry.core.pulls import PullCounter
+from registry.core.quotas import QuotaService
 from registry.core.repositories import RepositoryService
 from registry.core.robots import RobotService
 from registry.core.sessions import SessionService
@@ -33,6 +35,7 @@ from registry.core.webhooks import WebhookPolicies
 from registry.distribution.routes import add_routes
 from registry.http.audit import audit_middleware
 from registry.http.errors import error_middleware
+from registry.http.inflight import INFLIGHT, Inflight
 from registry.http.keys import ACCESS, AUTH, CONFIG, SERVICES
 from storage.blobs import open_blob_store
 from storage.meta import open_meta_store
@@ -55,13 +58,14 @@ async def open_services(config: Config) -> Services:
         stale_after=float(config["limits.upload_stale_after"]),
     )
     accounts = AccountService(meta)
-    manifests = ManifestService(meta, blob_store, max_bytes=config["limits.max_manifest_bytes"])
+    quotas = QuotaService(meta)
+    manifests = ManifestService(meta, blob_store, max_bytes=config["limits.max_manifest_bytes"], quotas=quotas)
     projects = ProjectService(meta, auto_create=config["auth.auto_create_projects"])
     return Services(
         meta=meta,
         blob_store=blob_store,
-        blobs=BlobService(meta, blob_store),
-        uploads=UploadService(meta, blob_store, limits),
+        blobs=BlobService(meta, blob_store, quotas),
+        uploads=UploadService(meta, blob_store, limits, quotas),
         manifests=manifests,
         pulls=PullCounter(meta, float(config["pulls.flush_interval"])),
         accounts=accounts,
@@ -86,13 +90,26 @@ async def close_services(services: Services) -> None:
     await services.meta.close()
 
 
-async def _purge_uploads_forever(services: Services, every: float) -> None:
+async def _repeat(every: float, job: Callable[[], Awaitable[object]], what: str) -> None:
     while True:
         await asyncio.sleep(every)
         try:
-            await services.uploads.purge_stale()
+            await job()
         except Exception:
-            log.exception("purging stale uploads failed")
+            log.exception("%s failed", what)
+
+
+def _maintenance(services: Services, config: Config) -> list[asyncio.Task]:
+    """Background upkeep: stale upload purging and, when scheduled, garbage collection."""
+    tasks = [asyncio.create_task(_repeat(float(config["limits.upload_purge_interval"]),
+                                         services.uploads.purge_stale, "purging stale uploads"))]
+    if config["gc.interval"] > 0:
+        collector = GarbageCollector(services.meta, services.blob_store, services.manifests.cache.drop)
+        tasks.append(asyncio.create_task(_repeat(
+            float(config["gc.interval"]),
+            lambda: collector.run(float(config["gc.grace"]), untagged=config["gc.untagged"]),
+            "garbage collection")))
+    return tasks
 
 
 async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -105,21 +122,24 @@ async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
     services.pulls.start()
     services.audit.start()
     services.webhooks.start()
-    purger = asyncio.create_task(_purge_uploads_forever(services, 3600.0))
+    upkeep = _maintenance(services, app[CONFIG])
     yield
-    purger.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await purger
+    for task in upkeep:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
     await services.webhooks.stop()
     await close_services(services)
 
 
 def create_app(config: Config) -> web.Application:
+    inflight = Inflight()
     app = web.Application(
-        middlewares=[error_middleware, audit_middleware],
+        middlewares=[inflight.middleware, error_middleware, audit_middleware],
         client_max_size=config["limits.max_json_body_bytes"],
         handler_args={"max_field_size": 16384, "max_line_size": 16384},
     )
+    app[INFLIGHT] = inflight
     app[CONFIG] = config
     app[ACCESS] = OpenAccess()
     app.cleanup_ctx.append(_services_ctx)

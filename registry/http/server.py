@@ -19,6 +19,7 @@ from aiohttp import web
 from registry.bootstrap import first_start
 from registry.config import Config, ConfigError
 from registry.http.app import close_services, create_app, open_services
+from registry.http.inflight import INFLIGHT
 
 log = logging.getLogger("berth")
 ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tfs "%{User-Agent}i"'
@@ -67,17 +68,41 @@ async def prepare(config: Config) -> None:
 
 def _serve_one(config: Config, sock: socket.socket) -> None:
     _install_uvloop()
+    asyncio.run(_serve_until_signalled(config, sock))
+
+
+async def _serve_until_signalled(config: Config, sock: socket.socket) -> None:
+    """Serve until SIGTERM or SIGINT, then shut down gracefully.
+
+    The listening socket closes first; running handlers then get up to
+    ``http.shutdown_timeout`` to finish (an upload keeps receiving its body, which
+    aiohttp's own shutdown would stop reading); then aiohttp closes the connections
+    and the app's cleanup runs, which flushes the pull counters.
+    """
     app = create_app(config)
-    web.run_app(
-        app,
-        sock=sock,
-        ssl_context=_ssl_context(config),
-        shutdown_timeout=float(config["http.shutdown_timeout"]),
+    timeout = float(config["http.shutdown_timeout"])
+    runner = web.AppRunner(
+        app, handle_signals=False, shutdown_timeout=timeout,
+        # aiohttp closes a connection whose request has not fully arrived (or that sits idle)
+        # this long after it opened or after its last response: slowloris protection.
+        keepalive_timeout=float(config["http.header_timeout"]),
         access_log=logging.getLogger("berth.access") if config["http.access_log"] else None,
         access_log_format=ACCESS_LOG_FORMAT,
-        print=None,
-        handle_signals=True,
     )
+    await runner.setup()
+    try:
+        site = web.SockSite(runner, sock, shutdown_timeout=timeout, ssl_context=_ssl_context(config))
+        await site.start()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await stop.wait()
+        await site.stop()
+        if not await app[INFLIGHT].drained(timeout):
+            log.warning("shutdown: requests still running after %.0fs are cut off", timeout)
+    finally:
+        await runner.cleanup()
 
 
 def serve(config: Config) -> int:

@@ -31,6 +31,19 @@ def _fsync_and_close(fd: int) -> None:
         os.close(fd)
 
 
+def _refresh(path: Path) -> bool:
+    """Mark an existing blob as just written; False when it is not there.
+
+    A push that finds its content already stored refreshes the modification time, so
+    garbage collection's grace period protects the blob until the push has linked it.
+    """
+    try:
+        os.utime(path)
+        return True
+    except FileNotFoundError:
+        return False
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -87,7 +100,7 @@ class FilesystemBlobStore(BlobStore):
 
     async def put_bytes(self, digest: Digest, data: bytes) -> None:
         target = self._path(digest)
-        if target.exists():
+        if _refresh(target):
             return
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.uploads / f"put-{digest.hex[:16]}-{os.getpid()}-{time.monotonic_ns()}"
@@ -98,6 +111,8 @@ class FilesystemBlobStore(BlobStore):
         else:
             os.close(fd)
         os.replace(tmp, target)
+        if self.fsync:
+            await asyncio.to_thread(_fsync_dir, target.parent)
 
     async def delete(self, digest: Digest) -> bool:
         try:
@@ -175,7 +190,7 @@ class FilesystemBlobStore(BlobStore):
             size = os.stat(source).st_size
         except FileNotFoundError:
             raise BlobUploadUnknown(upload_id) from None
-        if target.exists():
+        if _refresh(target):
             os.unlink(source)
             return size
         if self.fsync:

@@ -175,6 +175,15 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        4,
+        """
+        CREATE TABLE gc_claims (
+            name {text} PRIMARY KEY,
+            started DOUBLE PRECISION NOT NULL
+        );
+        """,
+    ),
 ]
 
 

@@ -13,6 +13,7 @@ from storage.meta.audit import AuditStore
 from storage.meta.catalog import CatalogQueries
 from storage.meta.database import Database
 from storage.meta.projects import ProjectStore
+from storage.meta.references import MissingReferences, ReferenceQueries, claim, manifest_key, remove_manifest
 from storage.meta.migrations import MIGRATIONS, render
 from storage.meta.secrets import SecretStore
 from storage.meta.sessions import SessionStore
@@ -46,6 +47,7 @@ class MetaStore:
         self.catalog = CatalogQueries(db)
         self.sessions = SessionStore(db)
         self.webhooks = WebhookStore(db)
+        self.references = ReferenceQueries(db)
 
     # --- lifecycle -------------------------------------------------------------
     async def migrate(self) -> int:
@@ -97,12 +99,17 @@ class MetaStore:
 
     # --- blob links --------------------------------------------------------------
     async def link_blob(self, repo: str, project: str, digest: str, size: int) -> None:
+        """Link a blob (again: the link time moves, marking it part of the newest push).
+
+        Raises DigestBusy while garbage collection is deleting the blob.
+        """
         now = time.time()
         async with self.db.transaction() as tx:
+            await claim(tx, [digest], now)
             await self.ensure_repository(tx, repo, project, now)
             await tx.execute(
                 "INSERT INTO blob_links (repo, digest, size, created) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (repo, digest) DO NOTHING",
+                " ON CONFLICT (repo, digest) DO UPDATE SET created = excluded.created",
                 repo, digest, size, now,
             )
 
@@ -130,10 +137,22 @@ class MetaStore:
         return row is not None
 
     # --- manifests ---------------------------------------------------------------
-    async def put_manifest(self, record: ManifestRecord, project: str, tags: Iterable[str]) -> None:
-        """Record a manifest, its references, its own blob link and its tags in one transaction."""
+    async def put_manifest(self, record: ManifestRecord, project: str, tags: Iterable[str],
+                           check_references: bool = False) -> None:
+        """Record a manifest, its references, its own blob link and its tags in one transaction.
+
+        With ``check_references``, blobs it names must be linked to the repository and
+        manifests it lists must be in it, checked inside the transaction (MissingReferences),
+        so a concurrent delete cannot slip between a push's check and its write. Raises
+        DigestBusy while garbage collection is deleting one of the digests.
+        """
         now = time.time()
         async with self.db.transaction() as tx:
+            await claim(tx, [record.digest, manifest_key(record.repo, record.digest)]
+                        + [r.digest if r.kind == "blob" else manifest_key(record.repo, r.digest)
+                           for r in record.references], now)
+            if check_references:
+                await self._check_references(tx, record)
             await self.ensure_repository(tx, record.repo, project, now)
             await tx.execute(
                 f"INSERT INTO manifests ({_MANIFEST_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL)"
@@ -157,6 +176,15 @@ class MetaStore:
                     " ON CONFLICT (repo, name) DO UPDATE SET digest = excluded.digest, updated = excluded.updated",
                     record.repo, tag, record.digest, now,
                 )
+
+    async def _check_references(self, tx: Database, record: ManifestRecord) -> None:
+        missing = []
+        for ref in record.references:
+            table = "blob_links" if ref.kind == "blob" else "manifests"
+            if await tx.fetchone(f"SELECT 1 FROM {table} WHERE repo = ? AND digest = ?", record.repo, ref.digest) is None:
+                missing.append(ref.digest)
+        if missing:
+            raise MissingReferences(missing)
 
     async def manifest(self, repo: str, digest: str) -> ManifestRecord | None:
         row = await self.db.fetchone(
@@ -195,14 +223,9 @@ class MetaStore:
         return [_manifest(r) for r in rows]
 
     async def delete_manifest(self, repo: str, digest: str) -> bool:
+        """Remove a manifest with its tags and references; unlink it and the blobs pushed for it."""
         async with self.db.transaction() as tx:
-            removed = await tx.execute("DELETE FROM manifests WHERE repo = ? AND digest = ?", repo, digest)
-            if removed:
-                await tx.execute("DELETE FROM tags WHERE repo = ? AND digest = ?", repo, digest)
-                await tx.execute("DELETE FROM manifest_refs WHERE repo = ? AND digest = ?", repo, digest)
-                await tx.execute("DELETE FROM blob_links WHERE repo = ? AND digest = ?", repo, digest)
-                await tx.execute("UPDATE repositories SET updated = ? WHERE name = ?", time.time(), repo)
-            return removed > 0
+            return await remove_manifest(tx, repo, digest, time.time())
 
     async def parents_of(self, repo: str, digest: str) -> list[str]:
         """Indexes in ``repo`` that list the manifest ``digest`` as a child."""
@@ -270,20 +293,24 @@ class MetaStore:
         events = list(events)
         if not events:
             return
-        # One order for every process, so concurrent flushes queue on row locks instead of deadlocking.
+        # Tables in the order every writer uses (manifests, tags, repositories) and rows in a
+        # fixed order, so concurrent flushes and deletes queue on row locks instead of deadlocking.
         events.sort(key=lambda e: (e.repo, e.digest))
+        per_repository: dict[str, int] = {}
+        for e in events:
+            per_repository[e.repo] = per_repository.get(e.repo, 0) + e.count
         async with self.db.transaction() as tx:
             for e in events:
-                await tx.execute(
-                    "UPDATE repositories SET pull_count = pull_count + ? WHERE name = ?", e.count, e.repo
-                )
                 await tx.execute(
                     "UPDATE manifests SET pull_count = pull_count + ?,"
                     " pull_time = CASE WHEN pull_time IS NULL OR pull_time < ? THEN ? ELSE pull_time END"
                     " WHERE repo = ? AND digest = ?",
                     e.count, e.last, e.last, e.repo, e.digest,
                 )
-                for tag, when in e.tags.items():
+            for e in events:
+                for tag, when in sorted(e.tags.items()):
                     await tx.execute(
                         "UPDATE tags SET pull_time = ? WHERE repo = ? AND name = ?", when, e.repo, tag
                     )
+            for repo, count in sorted(per_repository.items()):
+                await tx.execute("UPDATE repositories SET pull_count = pull_count + ? WHERE name = ?", count, repo)

@@ -1,0 +1,163 @@
+"""Who references a digest: the claims that order GC against pushes, removing a manifest,
+and the whole-registry reads that garbage collection, fsck and quotas need.
+
+A *claim* is a row of ``gc_claims`` named after a digest (or ``repo@digest`` for a
+manifest). GC holds a blob's claim while it deletes the blob's bytes; every
+transaction that adds or removes a reference takes and drops the same claim inside
+itself. Two writers of one primary key are ordered by any SQL database, so a push can
+never link a digest at the moment GC is deleting it: it gets ``DigestBusy`` and tries
+again. A claim older than ``CLAIM_LEASE`` was left by a GC that died and is taken over.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from storage.meta.database import Database
+
+CLAIM_LEASE = 60.0
+
+
+class DigestBusy(Exception):
+    """Garbage collection is deleting this digest right now; retry in a moment."""
+
+
+class MissingReferences(Exception):
+    """A manifest names blobs not linked to its repository, or manifests not in it."""
+
+    def __init__(self, digests: list[str]) -> None:
+        super().__init__(", ".join(digests))
+        self.digests = digests
+
+
+def manifest_key(repo: str, digest: str) -> str:
+    return f"{repo}@{digest}"
+
+
+async def claim(tx: Database, names: Iterable[str], now: float) -> None:
+    """Take and drop the claims on ``names`` inside ``tx``; DigestBusy when GC holds one."""
+    for name in dict.fromkeys(names):
+        taken = await tx.execute(
+            "INSERT INTO gc_claims (name, started) VALUES (?, ?) ON CONFLICT (name)"
+            " DO UPDATE SET started = excluded.started WHERE gc_claims.started < ?",
+            name, now, now - CLAIM_LEASE,
+        )
+        if not taken:
+            raise DigestBusy(name)
+        await tx.execute("DELETE FROM gc_claims WHERE name = ?", name)
+
+
+async def remove_manifest(tx: Database, repo: str, digest: str, now: float) -> bool:
+    """Delete a manifest with its tags, references and link, and unlink the blobs it brought.
+
+    A blob child is unlinked when no other manifest of the repository references it and
+    its link is no newer than the manifest: it was pushed for this manifest. A blob
+    linked again later belongs to a newer push and stays.
+    """
+    row = await tx.fetchone("SELECT created FROM manifests WHERE repo = ? AND digest = ?", repo, digest)
+    if row is None:
+        return False
+    orphans = [r[0] for r in await tx.fetchall(
+        "SELECT r.child FROM manifest_refs r JOIN blob_links b ON b.repo = r.repo AND b.digest = r.child"
+        " WHERE r.repo = ? AND r.digest = ? AND r.kind = 'blob' AND b.created <= ?"
+        " AND NOT EXISTS (SELECT 1 FROM manifest_refs o WHERE o.repo = r.repo AND o.child = r.child"
+        " AND o.digest <> r.digest)",
+        repo, digest, row[0],
+    )]
+    await claim(tx, [manifest_key(repo, digest), digest, *orphans], now)
+    await tx.execute("DELETE FROM manifests WHERE repo = ? AND digest = ?", repo, digest)
+    await tx.execute("DELETE FROM tags WHERE repo = ? AND digest = ?", repo, digest)
+    await tx.execute("DELETE FROM manifest_refs WHERE repo = ? AND digest = ?", repo, digest)
+    for unlinked in (digest, *orphans):
+        await tx.execute("DELETE FROM blob_links WHERE repo = ? AND digest = ?", repo, unlinked)
+    await tx.execute("UPDATE repositories SET updated = ? WHERE name = ?", now, repo)
+    return True
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """Every reference in the registry at one moment, for planning GC and checking consistency."""
+
+    links: list[tuple[str, str, int, float]]  # repo, digest, size, created
+    manifests: list[tuple[str, str, int, float, str | None]]  # repo, digest, size, created, subject
+    refs: list[tuple[str, str, str, str]]  # repo, manifest digest, child, kind
+    tags: list[tuple[str, str, str]]  # repo, tag, digest
+
+
+class ReferenceQueries:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def snapshot(self) -> Snapshot:
+        async with self.db.transaction() as tx:  # one consistent view of all four tables
+            return Snapshot(
+                [tuple(r) for r in await tx.fetchall("SELECT repo, digest, size, created FROM blob_links")],
+                [tuple(r) for r in await tx.fetchall("SELECT repo, digest, size, created, subject FROM manifests")],
+                [tuple(r) for r in await tx.fetchall("SELECT repo, digest, child, kind FROM manifest_refs")],
+                [tuple(r) for r in await tx.fetchall("SELECT repo, name, digest FROM tags")],
+            )
+
+    async def referenced_digests(self) -> set[str]:
+        """Every digest a repository links or a manifest is or references: what GC keeps."""
+        rows = await self.db.fetchall(
+            "SELECT digest FROM blob_links UNION SELECT digest FROM manifests UNION SELECT child FROM manifest_refs"
+        )
+        return {r[0] for r in rows}
+
+    async def begin_blob_deletion(self, digest: str) -> bool:
+        """Claim an unreferenced blob for deletion; False when it is referenced or claimed."""
+        now = time.time()
+        async with self.db.transaction() as tx:
+            try:
+                await claim(tx, [digest], now)
+            except DigestBusy:
+                return False
+            referenced = await tx.fetchone(
+                "SELECT 1 FROM blob_links WHERE digest = ? UNION ALL SELECT 1 FROM manifests WHERE digest = ?"
+                " UNION ALL SELECT 1 FROM manifest_refs WHERE child = ? LIMIT 1",
+                digest, digest, digest,
+            )
+            if referenced is not None:
+                return False
+            await tx.execute("INSERT INTO gc_claims (name, started) VALUES (?, ?)", digest, now)
+            return True
+
+    async def end_blob_deletion(self, digest: str) -> None:
+        await self.db.execute("DELETE FROM gc_claims WHERE name = ?", digest)
+
+    async def clear_stale_claims(self) -> int:
+        return await self.db.execute("DELETE FROM gc_claims WHERE started < ?", time.time() - CLAIM_LEASE)
+
+    async def delete_untagged_manifest(self, repo: str, digest: str, before: float) -> bool:
+        """Delete the manifest if it is still untagged, no index lists it, no subject holds it, and it is old."""
+        now = time.time()
+        async with self.db.transaction() as tx:
+            await claim(tx, [manifest_key(repo, digest)], now)
+            garbage = await tx.fetchone(
+                "SELECT 1 FROM manifests m WHERE m.repo = ? AND m.digest = ? AND m.created < ?"
+                " AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.repo = m.repo AND t.digest = m.digest)"
+                " AND NOT EXISTS (SELECT 1 FROM manifest_refs p WHERE p.repo = m.repo AND p.child = m.digest"
+                " AND p.kind = 'manifest')"
+                " AND (m.subject IS NULL OR NOT EXISTS (SELECT 1 FROM manifests s WHERE s.repo = m.repo"
+                " AND s.digest = m.subject))",
+                repo, digest, before,
+            )
+            return garbage is not None and await remove_manifest(tx, repo, digest, now)
+
+    async def project_usage(self, project: str) -> int:
+        """Bytes of the distinct blobs (manifests included) linked in the project's repositories."""
+        row = await self.db.fetchone(
+            "SELECT COALESCE(SUM(size), 0) FROM (SELECT DISTINCT b.digest AS digest, b.size AS size"
+            " FROM blob_links b JOIN repositories r ON r.name = b.repo WHERE r.project = ?) d",
+            project,
+        )
+        return int(row[0])
+
+    async def linked_in_project(self, project: str, digest: str) -> bool:
+        row = await self.db.fetchone(
+            "SELECT 1 FROM blob_links b JOIN repositories r ON r.name = b.repo WHERE r.project = ? AND b.digest = ?"
+            " LIMIT 1",
+            project, digest,
+        )
+        return row is not None
