@@ -122,7 +122,7 @@ def _check(status: int, headers: dict, data: bytes, path: str, method: str) -> N
         assert json.loads(data)["errors"], data[:300]
 
 
-@settings(max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@settings(max_examples=3500, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(method=METHODS, path=V2_PATHS, headers=HEADERS, body=BODIES, auth=st.sampled_from(AUTHS))
 def test_v2_never_fails_with_5xx(fuzzed, method, path, headers, body, auth):
     server, conn = fuzzed
@@ -133,7 +133,7 @@ def test_v2_never_fails_with_5xx(fuzzed, method, path, headers, body, auth):
     _check(status, reply_headers, data, path, method)
 
 
-@settings(max_examples=1200, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@settings(max_examples=2500, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(method=METHODS, path=API_PATHS, headers=HEADERS, body=BODIES, auth=st.sampled_from(AUTHS))
 def test_api_never_fails_with_5xx(fuzzed, method, path, headers, body, auth):
     server, conn = fuzzed
