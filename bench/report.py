@@ -47,18 +47,20 @@ def _transfers(results: dict) -> list[str]:
     lines = ["## Transfers", "", "MB/s (10⁶ bytes/s), best round.", "",
              "| Test | Berth | Distribution | nginx sendfile | Berth ÷ Distribution | Berth ÷ nginx | Target |",
              "|---|---:|---:|---:|---:|---:|---|"]
-    rows = [("push_put", "blob push, one PUT", "≥ 2× Distribution"),
-            ("push_chunked", "blob push, PATCH chunks", "≥ 2× Distribution"),
-            ("blob_get_x1", "blob GET, 1 client", "≥ 0.95× nginx"),
-            (f"blob_get_x{results['settings']['parallel']}",
-             f"blob GET, {results['settings']['parallel']} clients", "≥ 0.95× nginx"),
-            ("blob_get_x1_basic", "blob GET, 1 client, Basic", ""),
-            ("blob_get_x1_bearer", "blob GET, 1 client, Bearer", "")]
-    for key, label, target in rows:
+    parallel = results["settings"]["parallel"]
+    rows = [("push_put", "berth", "blob push, one PUT", "≥ 2× Distribution"),
+            ("push_chunked", "berth", "blob push, PATCH chunks", "≥ 2× Distribution"),
+            ("push_put", "berth_no_fsync", "blob push, one PUT, Berth with fsync off", "≥ 2× Distribution"),
+            ("push_chunked", "berth_no_fsync", "blob push, PATCH chunks, Berth with fsync off", "≥ 2× Distribution"),
+            ("blob_get_x1", "berth", "blob GET, 1 client", "≥ 0.95× nginx"),
+            (f"blob_get_x{parallel}", "berth", f"blob GET, {parallel} clients", "≥ 0.95× nginx"),
+            ("blob_get_x1_basic", "berth", "blob GET, 1 client, Basic", ""),
+            ("blob_get_x1_bearer", "berth", "blob GET, 1 client, Bearer", "")]
+    for key, side, label, target in rows:
         row = t.get(key)
-        if not row:
+        if not row or side not in row:
             continue
-        berth, dist, nginx = row["berth"], row["distribution"], row.get("nginx")
+        berth, dist, nginx = row[side], row["distribution"], row.get("nginx")
         vs_dist = berth / dist if dist else 0.0
         vs_nginx = f"{berth / nginx:.2f}×" if nginx else ""
         if target.endswith("Distribution"):

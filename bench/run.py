@@ -221,13 +221,15 @@ class Benchmark:
         berth = Berth(self.workdir, self.berth_data, self.server_cpu, auth=False)
         dist = Distribution(self.workdir, self.dist_storage, self.server_cpu)
         nginx = Nginx(self.workdir, self.www, self.server_cpu)
-        with self._running(berth, dist, nginx):
+        # Both fsync a pushed blob; a Berth without fsync shows how much of a push is the disk.
+        unsynced = Berth(self.workdir, self.workdir / "berth-unsynced-data", self.server_cpu, auth=False, fsync=False)
+        with self._running(berth, dist, nginx, unsynced):
             targets = [Target("berth", berth), Target("distribution", dist)]
             time.sleep(0.5)
             memory = {t.name: {"start": t.server.memory()["rss"]} for t in targets}
             self._push_image(targets)
             self.results["big_transfer"] = {t.name: self._big_transfer(t) for t in targets}
-            self.results["transfers"] = self._pushes(targets)
+            self.results["transfers"] = self._pushes(targets + [Target("berth_no_fsync", unsynced)])
             for t in targets:
                 memory[t.name]["after_push"] = t.server.memory()["rss"]
             self.results["transfers"] |= self._downloads(targets, nginx, parallel_too=True)

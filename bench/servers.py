@@ -89,7 +89,7 @@ class Berth(Server):
     name = "berth"
 
     def __init__(self, workdir: Path, data: Path, cpus: str | None, *, auth: bool,
-                 access_log: bool = False, workers: int = 1) -> None:
+                 access_log: bool = False, workers: int = 1, fsync: bool = True) -> None:
         super().__init__(workdir, cpus)
         self.data = data
         self.workers = workers
@@ -97,6 +97,7 @@ class Berth(Server):
         self.config.write_text(yaml.safe_dump({
             "http": {"access_log": access_log},
             "auth": {"enabled": auth},
+            "storage": {"fsync": fsync},
             "limits": {"token_requests_per_second": 1_000_000, "token_burst": 1_000_000,
                        "upload_sessions_per_client": 1_000_000},
             "log": {"level": "warning"},
