@@ -17,8 +17,7 @@ from registry.bootstrap import first_start
 from registry.config import Config
 from registry.core.errors import RegistryError
 from registry.core.rbac import ROLE_NAMES
-from registry.core.services import Services
-from registry.http.app import close_services, open_services
+from registry.core.services import Services, close_services, open_services
 
 Action = Callable[[Services, argparse.Namespace], Awaitable[int]]
 ROLE_IDS = {name: role_id for role_id, name in ROLE_NAMES.items()}

@@ -14,8 +14,7 @@ from collections.abc import Awaitable, Callable
 from registry.config import Config
 from registry.core.fsck import Fsck
 from registry.core.gc import GarbageCollector
-from registry.core.services import Services
-from registry.http.app import close_services, open_services
+from registry.core.services import Services, close_services, open_services
 
 Action = Callable[[Services, Config, argparse.Namespace], Awaitable[int]]
 

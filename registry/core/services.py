@@ -1,8 +1,9 @@
-"""The registry's services, built once at start and shared by every handler."""
+"""The registry's services, built once at start and shared by every handler and command."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from registry.config import Config
 from registry.core.accounts import AccountService
 from registry.core.artifacts import ArtifactService
 from registry.core.audit import AuditTrail
@@ -11,12 +12,16 @@ from registry.core.catalog import CatalogService
 from registry.core.manifests import ManifestService
 from registry.core.projects import ProjectService
 from registry.core.pulls import PullCounter
+from registry.core.quotas import QuotaService
 from registry.core.repositories import RepositoryService
 from registry.core.robots import RobotService
 from registry.core.sessions import SessionService
-from registry.core.uploads import UploadService
+from registry.core.uploads import UploadLimits, UploadService
 from registry.core.webhook_delivery import WebhookDelivery
+from registry.core.webhooks import WebhookPolicies
+from storage.blobs import open_blob_store
 from storage.blobs.base import BlobStore
+from storage.meta import open_meta_store
 from storage.meta.store import MetaStore
 
 
@@ -28,6 +33,7 @@ class Services:
     uploads: UploadService
     manifests: ManifestService
     pulls: PullCounter
+    quotas: QuotaService
     accounts: AccountService
     projects: ProjectService
     robots: RobotService
@@ -38,3 +44,51 @@ class Services:
     catalog: CatalogService
     sessions: SessionService
     webhooks: WebhookDelivery
+
+
+async def open_services(config: Config) -> Services:
+    """Connect to the configured stores (migrating the schema) and build the services."""
+    data_dir = config.data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+    meta = await open_meta_store(config.section("database"), data_dir)
+    try:
+        blob_store = await open_blob_store(config.section("storage"), data_dir)
+    except BaseException:
+        await meta.close()
+        raise
+    limits = UploadLimits(
+        max_sessions_per_client=config["limits.upload_sessions_per_client"],
+        stale_after=float(config["limits.upload_stale_after"]),
+    )
+    accounts = AccountService(meta)
+    quotas = QuotaService(meta)
+    manifests = ManifestService(meta, blob_store, max_bytes=config["limits.max_manifest_bytes"], quotas=quotas)
+    projects = ProjectService(meta, auto_create=config["auth.auto_create_projects"])
+    return Services(
+        meta=meta,
+        blob_store=blob_store,
+        blobs=BlobService(meta, blob_store, quotas),
+        uploads=UploadService(meta, blob_store, limits, quotas),
+        manifests=manifests,
+        pulls=PullCounter(meta, float(config["pulls.flush_interval"])),
+        quotas=quotas,
+        accounts=accounts,
+        projects=projects,
+        robots=RobotService(meta, on_change=accounts.changed),
+        audit=AuditTrail(meta),
+        artifacts=ArtifactService(meta, blob_store, manifests),
+        repositories=RepositoryService(meta, manifests),
+        catalog=CatalogService(meta, projects),
+        sessions=SessionService(meta, accounts, float(config["api.session_lifetime"])),
+        webhooks=WebhookDelivery(WebhookPolicies(meta), queue_size=config["webhooks.queue_size"],
+                                 workers=config["webhooks.workers"], retries=config["webhooks.retries"],
+                                 timeout=float(config["webhooks.timeout"]),
+                                 backoff=float(config["webhooks.backoff"])),
+    )
+
+
+async def close_services(services: Services) -> None:
+    await services.pulls.stop()
+    await services.audit.stop()
+    await services.blob_store.close()
+    await services.meta.close()

@@ -18,7 +18,8 @@ from aiohttp import web
 
 from registry.bootstrap import first_start
 from registry.config import Config, ConfigError
-from registry.http.app import close_services, create_app, open_services
+from registry.core.services import close_services, open_services
+from registry.http.app import create_app
 from registry.http.inflight import INFLIGHT
 
 log = logging.getLogger("berth")
