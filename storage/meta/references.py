@@ -37,7 +37,7 @@ def manifest_key(repo: str, digest: str) -> str:
 
 async def claim(tx: Database, names: Iterable[str], now: float) -> None:
     """Take and drop the claims on ``names`` inside ``tx``; DigestBusy when GC holds one."""
-    for name in dict.fromkeys(names):
+    for name in sorted(set(names)):  # one order for every transaction: waits, never deadlocks
         taken = await tx.execute(
             "INSERT INTO gc_claims (name, started) VALUES (?, ?) ON CONFLICT (name)"
             " DO UPDATE SET started = excluded.started WHERE gc_claims.started < ?",
@@ -66,12 +66,12 @@ async def remove_manifest(tx: Database, repo: str, digest: str, now: float) -> b
         repo, digest, row[0],
     )]
     await claim(tx, [manifest_key(repo, digest), digest, *orphans], now)
+    await tx.execute("UPDATE repositories SET updated = ? WHERE name = ?", now, repo)  # LOCK_ORDER
     await tx.execute("DELETE FROM manifests WHERE repo = ? AND digest = ?", repo, digest)
     await tx.execute("DELETE FROM tags WHERE repo = ? AND digest = ?", repo, digest)
     await tx.execute("DELETE FROM manifest_refs WHERE repo = ? AND digest = ?", repo, digest)
     for unlinked in (digest, *orphans):
         await tx.execute("DELETE FROM blob_links WHERE repo = ? AND digest = ?", repo, unlinked)
-    await tx.execute("UPDATE repositories SET updated = ? WHERE name = ?", now, repo)
     return True
 
 

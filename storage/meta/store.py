@@ -26,6 +26,10 @@ from storage.meta.records import (
     UploadRecord,
 )
 
+# Every transaction that writes several tables takes its row locks in this order, so that
+# on PostgreSQL concurrent pushes, deletes and pull-counter flushes wait instead of deadlocking.
+LOCK_ORDER = ("gc_claims", "repositories", "manifests", "tags", "manifest_refs", "blob_links")
+
 _MANIFEST_COLUMNS = (
     "repo, digest, media_type, size, artifact_type, subject, config_digest, annotations,"
     " created, pull_count, pull_time"
@@ -93,7 +97,10 @@ class MetaStore:
 
     async def delete_repository(self, name: str) -> bool:
         async with self.db.transaction() as tx:
-            for table in ("tags", "manifest_refs", "manifests", "blob_links"):
+            # The repository row is locked first, as every writer does (see LOCK_ORDER).
+            if not await tx.execute("UPDATE repositories SET updated = updated WHERE name = ?", name):
+                return False
+            for table in ("manifests", "tags", "manifest_refs", "blob_links"):
                 await tx.execute(f"DELETE FROM {table} WHERE repo = ?", name)
             return await tx.execute("DELETE FROM repositories WHERE name = ?", name) > 0
 
@@ -160,6 +167,12 @@ class MetaStore:
                 record.repo, record.digest, record.media_type, record.size, record.artifact_type,
                 record.subject, record.config_digest, record.annotations, now,
             )
+            for tag in sorted(tags):
+                await tx.execute(
+                    "INSERT INTO tags (repo, name, digest, updated) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (repo, name) DO UPDATE SET digest = excluded.digest, updated = excluded.updated",
+                    record.repo, tag, record.digest, now,
+                )
             await tx.executemany(
                 "INSERT INTO manifest_refs (repo, digest, child, kind, size) VALUES (?, ?, ?, ?, ?)"
                 " ON CONFLICT (repo, digest, child) DO NOTHING",
@@ -170,12 +183,6 @@ class MetaStore:
                 " ON CONFLICT (repo, digest) DO NOTHING",
                 record.repo, record.digest, record.size, now,
             )
-            for tag in tags:
-                await tx.execute(
-                    "INSERT INTO tags (repo, name, digest, updated) VALUES (?, ?, ?, ?)"
-                    " ON CONFLICT (repo, name) DO UPDATE SET digest = excluded.digest, updated = excluded.updated",
-                    record.repo, tag, record.digest, now,
-                )
 
     async def _check_references(self, tx: Database, record: ManifestRecord) -> None:
         missing = []
@@ -293,13 +300,15 @@ class MetaStore:
         events = list(events)
         if not events:
             return
-        # Tables in the order every writer uses (manifests, tags, repositories) and rows in a
-        # fixed order, so concurrent flushes and deletes queue on row locks instead of deadlocking.
+        # Tables in LOCK_ORDER and rows in a fixed order, so concurrent flushes, pushes and
+        # deletes queue on row locks instead of deadlocking.
         events.sort(key=lambda e: (e.repo, e.digest))
         per_repository: dict[str, int] = {}
         for e in events:
             per_repository[e.repo] = per_repository.get(e.repo, 0) + e.count
         async with self.db.transaction() as tx:
+            for repo, count in sorted(per_repository.items()):
+                await tx.execute("UPDATE repositories SET pull_count = pull_count + ? WHERE name = ?", count, repo)
             for e in events:
                 await tx.execute(
                     "UPDATE manifests SET pull_count = pull_count + ?,"
@@ -312,5 +321,3 @@ class MetaStore:
                     await tx.execute(
                         "UPDATE tags SET pull_time = ? WHERE repo = ? AND name = ?", when, e.repo, tag
                     )
-            for repo, count in sorted(per_repository.items()):
-                await tx.execute("UPDATE repositories SET pull_count = pull_count + ? WHERE name = ?", count, repo)
