@@ -32,6 +32,15 @@ def _status_kib(pid: int, field: str) -> int:
     return 0
 
 
+def reset_peak(pid: int) -> None:
+    """Restart VmHWM from the current RSS (``clear_refs`` 5), so later peaks exclude start-up."""
+    for process in descendants(pid):
+        try:
+            Path(f"/proc/{process}/clear_refs").write_text("5")
+        except OSError:
+            continue
+
+
 def memory_mib(pid: int) -> dict[str, float]:
     """Current (VmRSS) and peak (VmHWM) resident memory of the tree, in MiB."""
     tree = descendants(pid)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from bench.procinfo import memory_mib
+from bench.procinfo import memory_mib, reset_peak
 
 ROOT = Path(__file__).resolve().parents[1]
 DISTRIBUTION = "/usr/bin/docker-registry"
@@ -73,6 +73,10 @@ class Server:
     def memory(self) -> dict[str, float]:
         assert self.proc is not None
         return memory_mib(self.proc.pid)
+
+    def reset_peak(self) -> None:
+        assert self.proc is not None
+        reset_peak(self.proc.pid)
 
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
