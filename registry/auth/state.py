@@ -34,7 +34,8 @@ async def build_auth(services: Services, config: Config) -> AuthState:
     cache_secret = await services.meta.secrets.get_or_create("credential-cache-key", lambda: secrets.token_hex(32))
     cache_key = hashlib.sha256(cache_secret.encode()).digest()
     tokens = TokenAuthority(key, config["auth.service"], config["auth.issuer"], config["auth.token_lifetime"])
-    basic = BasicAuthenticator(services.accounts, services.audit, LoginThrottle(), cache_key,
+    throttle = LoginThrottle(config["auth.login_failures_per_account"], config["auth.login_failures_per_address"])
+    basic = BasicAuthenticator(services.accounts, services.audit, throttle, cache_key,
                                float(config["auth.credential_cache_seconds"]))
     access = RegistryAccess(basic, tokens, services.accounts, services.projects, config["http.external_url"])
     rate = RateLimiter(float(config["limits.token_requests_per_second"]), int(config["limits.token_burst"]))

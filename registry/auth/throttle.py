@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from registry.core.errors import RegistryError
 
-FREE_FAILURES = {"user": 5, "addr": 30}
 MAX_DELAY = 300.0
 FORGET_AFTER = 3600.0
 MAX_TRACKED = 100_000
@@ -27,8 +26,8 @@ class _Record:
 
 
 class LoginThrottle:
-    def __init__(self, free_failures: dict[str, int] | None = None, max_delay: float = MAX_DELAY) -> None:
-        self.free_failures = free_failures or FREE_FAILURES
+    def __init__(self, per_account: int, per_address: int, max_delay: float = MAX_DELAY) -> None:
+        self.free_failures = {"user": per_account, "addr": per_address}
         self.max_delay = max_delay
         self._records: dict[str, _Record] = {}
 
