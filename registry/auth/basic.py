@@ -1,8 +1,8 @@
 """Checking Basic credentials, shared by /v2/, /service/token and /api/v2.0.
 
-A verified credential is remembered for a short time under an HMAC of the header,
-so a client that sends Basic on every request pays for the slow KDF once, and the
-cache never holds a password in clear.
+A verified credential is remembered for a short time under an HMAC of the name and
+password, so a client that sends Basic on every request pays for the slow KDF once,
+and the cache never holds a password in clear. Any account change empties it.
 """
 from __future__ import annotations
 
@@ -43,7 +43,25 @@ class BasicAuthenticator:
         self._cache: dict[bytes, tuple[Principal, float, int]] = {}
 
     async def login(self, username: str, password: str, client: str) -> Principal:
-        """The principal, or UNAUTHORIZED; failures are audited and slow further tries."""
+        """The principal, or UNAUTHORIZED; failures are audited and slow further tries.
+
+        Used by /v2/ Basic auth, the token endpoint and the API alike, so a client that logs
+        in again and again (every ``docker pull`` fetches a token) pays for the KDF once.
+        """
+        key = hmac.new(self.cache_key, f"{username}\0{password}".encode(), hashlib.sha256).digest()
+        cached = self._cache.get(key)
+        now = time.monotonic()
+        if cached is not None and cached[1] > now and cached[2] == self.accounts.generation:
+            return cached[0]
+        principal = await self._verify(username, password, client)
+        if len(self._cache) >= MAX_CACHED:
+            self._cache = {k: v for k, v in self._cache.items() if v[1] > now}
+            if len(self._cache) >= MAX_CACHED:
+                self._cache.clear()
+        self._cache[key] = (principal, now + self.cache_seconds, self.accounts.generation)
+        return principal
+
+    async def _verify(self, username: str, password: str, client: str) -> Principal:
         self.throttle.check(f"user:{username}", f"addr:{client}")
         principal = await self.accounts.authenticate(username, password)
         if principal is None:
@@ -54,16 +72,6 @@ class BasicAuthenticator:
         return principal
 
     async def authenticate(self, header_value: str, client: str) -> Principal:
-        key = hmac.new(self.cache_key, header_value.encode(), hashlib.sha256).digest()
-        cached = self._cache.get(key)
-        now = time.monotonic()
-        if cached is not None and cached[1] > now and cached[2] == self.accounts.generation:
-            return cached[0]
+        """The principal for the value of a ``Basic`` Authorization header."""
         username, password = decode_basic(header_value)
-        principal = await self.login(username, password, client)
-        if len(self._cache) >= MAX_CACHED:
-            self._cache = {k: v for k, v in self._cache.items() if v[1] > now}
-            if len(self._cache) >= MAX_CACHED:
-                self._cache.clear()
-        self._cache[key] = (principal, now + self.cache_seconds, self.accounts.generation)
-        return principal
+        return await self.login(username, password, client)
