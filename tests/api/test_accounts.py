@@ -43,6 +43,7 @@ def test_current_user_password_and_sysadmin(admin, anon, server, user):
                       json={"old_password": PASSWORD, "new_password": "New-Pass-22"}).status_code == 200
     renewed = Api(server.url, (me["username"], "New-Pass-22"))
     assert renewed.get("/users/current").status_code == 200
+    assert client.get("/users/current").status_code == 401  # the remembered old password is forgotten
     assert admin.put(f"/users/{user_id}/password", json={"new_password": "short"}).status_code == 400
     assert renewed.put(f"/users/{user_id}/sysadmin", json={"sysadmin_flag": True}).status_code == 403
     assert admin.put(f"/users/{user_id}/sysadmin", json={"sysadmin_flag": "yes"}).status_code == 400
