@@ -111,10 +111,12 @@ def fuzzed(tmp_path_factory):
     image = make_image(layers=2)
     client.push_image("library/keep-me-9f3c", image, "v1")
     before = disk_state(server.data_dir)
-    yield server, Connection(server.port)
-    assert_image_intact(client, "library/keep-me-9f3c", "v1", image)
-    after = disk_state(server.data_dir)
-    server.stop()
+    try:
+        yield server, Connection(server.port)
+        assert_image_intact(client, "library/keep-me-9f3c", "v1", image)
+        after = disk_state(server.data_dir)
+    finally:
+        server.stop()
     assert after == before
     record_figures(fuzz_requests_sent=SENT["requests"])
 

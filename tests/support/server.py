@@ -1,6 +1,7 @@
 """Start a real Berth server on a free loopback port, as a separate process."""
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import socket
@@ -56,6 +57,7 @@ class BerthServer:
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
         log.close()
+        atexit.register(self._kill_left_over, self.proc)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -66,6 +68,12 @@ class BerthServer:
             except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.05)
         raise RuntimeError(f"berth did not start within {timeout}s:\n{self.log()}")
+
+    @staticmethod
+    def _kill_left_over(proc: subprocess.Popen) -> None:
+        """Whatever a failing test left running ends with the test run."""
+        if proc.poll() is None:
+            proc.kill()
 
     def log(self) -> str:
         try:
