@@ -6,7 +6,10 @@ processes see.
 """
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -15,8 +18,28 @@ from storage.blobs.s3 import MIN_PART_SIZE
 from storage.meta import MetaStore, open_meta_store
 from tests.support.services import postgres, seaweedfs  # noqa: F401  (session fixtures)
 
+T = TypeVar("T")
+
 # The smallest part S3 allows, so the tests cross part boundaries with little data.
 PART_SIZE = MIN_PART_SIZE
+
+
+@asynccontextmanager
+async def _opener(open_store: Callable[[dict, Path], Awaitable[T]], section: dict,
+                  tmp_path: Path) -> AsyncIterator[Callable[[], Awaitable[T]]]:
+    """A factory for stores on one backend (tests open several); all are closed afterwards."""
+    opened: list = []
+
+    async def open_one() -> T:
+        store = await open_store(section, tmp_path)
+        opened.append(store)
+        return store
+
+    try:
+        yield open_one
+    finally:
+        for store in opened:
+            await store.close()
 
 
 @pytest.fixture(params=["filesystem", "s3"])
@@ -25,16 +48,8 @@ async def blob_backend(request: pytest.FixtureRequest, tmp_path: Path):
         section = {"driver": "filesystem", "root": str(tmp_path / "blobs")}
     else:
         section = {"driver": "s3", "s3": request.getfixturevalue("seaweedfs").s3_settings(part_size=PART_SIZE)}
-    opened: list[BlobStore] = []
-
-    async def open_store() -> BlobStore:
-        store = await open_blob_store(section, tmp_path)
-        opened.append(store)
-        return store
-
-    yield open_store
-    for store in opened:
-        await store.close()
+    async with _opener(open_blob_store, section, tmp_path) as open_store:
+        yield open_store
 
 
 @pytest.fixture
@@ -48,16 +63,8 @@ async def meta_backend(request: pytest.FixtureRequest, tmp_path: Path):
         section = {"driver": "sqlite", "path": str(tmp_path / "berth.db")}
     else:
         section = {"driver": "postgres", "dsn": request.getfixturevalue("postgres").create_database()}
-    opened: list[MetaStore] = []
-
-    async def open_store() -> MetaStore:
-        store = await open_meta_store(section, tmp_path)
-        opened.append(store)
-        return store
-
-    yield open_store
-    for store in opened:
-        await store.close()
+    async with _opener(open_meta_store, section, tmp_path) as open_store:
+        yield open_store
 
 
 @pytest.fixture

@@ -20,24 +20,10 @@ from tests.support.client import RegistryClient
 from tests.support.images import make_image, write_oci_layout
 from tests.support.server import ROOT
 
-DEPLOYMENT = """\
-apiVersion: extensions/v1beta1
-kind: Deployment
-metadata:
-  name: my-nginx
-spec:
-  replicas: 2
-  template:
-    metadata:
-      labels:
-        app: my-nginx
-    spec:
-{secrets}      containers:
-      - name: my-nginx
-        image: {image}
-        ports:
-        - containerPort: 80
-"""
+# The walkthrough's own Deployment, pointed at the test registry instead of 192.168.30.15.
+DEPLOYMENT = (ROOT / "conf" / "examples" / "agent" / "nginx-deployment.yaml").read_text()
+WALKTHROUGH_HOST = "192.168.30.15"
+PULL_SECRETS = "      imagePullSecrets:\n      - name: harbor-pull-secret\n"
 
 POD = """\
 apiVersion: v1
@@ -99,7 +85,8 @@ def registry(fresh_berth, tmp_path):
 def test_deployment_with_pull_secret_pulls_once(registry, tmp_path):
     image = f"{registry.host}/gxs-project/nginx:111"
     manifest = tmp_path / "nginx-deployment.yaml"
-    manifest.write_text(DEPLOYMENT.format(image=image, secrets="      imagePullSecrets:\n      - name: harbor-pull-secret\n"))
+    assert image.startswith(registry.host)
+    manifest.write_text(DEPLOYMENT.replace(WALKTHROUGH_HOST, registry.host))
     before = _pull_count(registry, "gxs-project/nginx")
     code, report = _agent(tmp_path / "node", str(manifest), "--secret", str(_secret(registry.host, tmp_path / "s.yaml")))
     assert code == 0, report
@@ -114,7 +101,8 @@ def test_deployment_with_pull_secret_pulls_once(registry, tmp_path):
 
 def test_deployment_without_secret_backs_off(registry, tmp_path):
     manifest = tmp_path / "nginx-deployment.yaml"
-    manifest.write_text(DEPLOYMENT.format(image=f"{registry.host}/gxs-project/nginx:111", secrets=""))
+    assert PULL_SECRETS in DEPLOYMENT
+    manifest.write_text(DEPLOYMENT.replace(WALKTHROUGH_HOST, registry.host).replace(PULL_SECRETS, ""))
     code, report = _agent(tmp_path / "node", str(manifest))
     assert code == 1
     reasons = [r for r, _ in _events(report)]
