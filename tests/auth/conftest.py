@@ -31,7 +31,8 @@ class Secured:
 
 @pytest.fixture(scope="session")
 def secured(tmp_path_factory) -> Secured:
-    server = BerthServer(tmp_path_factory.mktemp("secured") / "data").start()
+    server = BerthServer(tmp_path_factory.mktemp("secured") / "data",
+                         settings={"auth": {"credential_cache_seconds": 1}}).start()
     add_project(server, "team")
     add_project(server, "pub", public=True)
     add_project(server, "other")
