@@ -11,9 +11,10 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   done
   if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
 fi
 
-python3 -m pip install -q --disable-pip-version-check -e ".[test,scale,fast]"
+. scripts/install.sh
+install_berth test,scale,fast
 exec python3 -m pytest -q -p no:cacheprovider "$@"
