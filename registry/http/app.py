@@ -84,5 +84,6 @@ def create_app(config: Config) -> web.Application:
     api_routes.add_routes(app)
     session.add_routes(app)
     ui.add_routes(app)
-    token_endpoint.add_routes(app)
+    if config["auth.enabled"]:
+        token_endpoint.add_routes(app)
     return app
