@@ -75,9 +75,9 @@ class BerthServer:
         if proc.poll() is None:
             proc.kill()
 
-    def log(self) -> str:
+    def log(self, tail: int = 5000) -> str:
         try:
-            return self.log_path.read_text(errors="replace")[-5000:]
+            return self.log_path.read_text(errors="replace")[-tail:]
         except FileNotFoundError:
             return ""
 
