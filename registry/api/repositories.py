@@ -11,7 +11,7 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from registry.api import render
-from registry.api.auth import project_access
+from registry.api.auth import caller, project_access
 from registry.api.body import bad_request, done, json_response
 from registry.api.paging import fuzzy, page_of, paged, query_terms
 from registry.core.errors import RegistryError
@@ -36,6 +36,15 @@ async def list_repositories(request: web.Request) -> web.Response:
     like = fuzzy(query_terms(request).get("name", ""))
     found, total = await services.repositories.list(project.name, like, page.offset, page.size)
     return paged(request, page, [render.repository(r, project.id) for r in found], total)
+
+
+async def list_all_repositories(request: web.Request) -> web.Response:
+    """Every repository the caller may see, across projects (Harbor's ``GET /repositories``)."""
+    page = page_of(request)
+    like = fuzzy(query_terms(request).get("name", ""))
+    found, total = await request.app[SERVICES].catalog.repositories(await caller(request), like, page.offset,
+                                                                     page.size)
+    return paged(request, page, [render.repository(r, project.id) for project, r in found], total)
 
 
 async def get_repository(request: web.Request) -> web.Response:

@@ -42,6 +42,15 @@ class CatalogService:
         visible = await self.projects.visible_names(principal)
         return [p for p in await self.meta.projects.all() if visible is None or p.name in visible]
 
+    async def repositories(self, principal: Principal, name_like: str, offset: int,
+                           limit: int) -> tuple[list[tuple[ProjectRecord, RepositorySummary]], int]:
+        """One page of the repositories the caller may see, across projects, with their projects."""
+        visible = await self.projects.visible_names(principal)
+        projects = {p.name: p for p in await self.meta.projects.all() if visible is None or p.name in visible}
+        found, total = await self.meta.catalog.repositories(
+            None, name_like, offset, limit, within=None if visible is None else sorted(projects))
+        return [(projects[r.project], r) for r in found if r.project in projects], total
+
     async def repo_counts(self) -> dict[str, int]:
         return await self.meta.catalog.repository_counts()
 

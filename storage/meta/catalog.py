@@ -8,6 +8,7 @@ image, multi-platform or not.
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from storage.meta.database import Database
@@ -37,12 +38,19 @@ class CatalogQueries:
         self.db = db
 
     async def repositories(self, project: str | None, name_like: str = "", offset: int = 0,
-                           limit: int = 100) -> tuple[list[RepositorySummary], int]:
-        """One page of repositories (all projects when ``project`` is None), and the total."""
+                           limit: int = 100, within: Collection[str] | None = None
+                           ) -> tuple[list[RepositorySummary], int]:
+        """One page of repositories (all projects when ``project`` is None, or only those
+        ``within`` the given project names), and the total."""
         where, args = ["r.name LIKE ?"], [f"%{name_like}%"]
         if project is not None:
             where.append("r.project = ?")
             args.append(project)
+        if within is not None:
+            if not within:
+                return [], 0
+            where.append(f"r.project IN ({','.join('?' * len(within))})")
+            args.extend(within)
         clause = " AND ".join(where)
         total = (await self.db.fetchone(f"SELECT COUNT(*) FROM repositories r WHERE {clause}", *args))[0]
         rows = await self.db.fetchall(f"{_SUMMARY} WHERE {clause} ORDER BY r.name LIMIT ? OFFSET ?",
