@@ -30,7 +30,7 @@ def test_pull_counts_survive_a_restart(fresh_berth):
     for _ in range(3):
         _docker_pull(registry, "team/app", "v1")
     # Not pulls: a conditional GET answered 304, a failed GET, blob GETs, HEADs.
-    assert registry.get(f"/v2/team/app/manifests/v1", headers={"If-None-Match": f'"{digest}"'}).status_code == 304
+    assert registry.get("/v2/team/app/manifests/v1", headers={"If-None-Match": f'"{digest}"'}).status_code == 304
     assert registry.get("/v2/team/app/manifests/missing").status_code == 404
     assert registry.get(f"/v2/team/app/blobs/{next(iter(image.blobs))}").status_code == 200
     assert wait_for(lambda: _counts(api, "team", "app")[0] == 3)

@@ -3,7 +3,6 @@ dialog, push with skopeo, pull twice, refresh and see the pull count go from 0 t
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
