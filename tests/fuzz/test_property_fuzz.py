@@ -121,6 +121,15 @@ def fuzzed(tmp_path_factory):
     record_figures(fuzz_requests_sent=SENT["requests"])
 
 
+def _send_and_check(fuzzed, method: str, path: str, headers: dict, body: bytes, auth: str | None) -> None:
+    _, conn = fuzzed
+    path = path.replace(" ", "%20").replace("\\", "%5C")
+    if auth:
+        headers = {**headers, "Authorization": auth}
+    status, reply_headers, data = conn.send(method, path, headers, body)
+    _check(status, reply_headers, data, path, method)
+
+
 def _check(status: int, headers: dict, data: bytes, path: str, method: str) -> None:
     assert status < 500, (method, path, status, data[:300])
     if status >= 400 and method != "HEAD" and "json" in headers.get("Content-Type", ""):
@@ -130,23 +139,13 @@ def _check(status: int, headers: dict, data: bytes, path: str, method: str) -> N
 @settings(max_examples=3500, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(method=METHODS, path=V2_PATHS, headers=HEADERS, body=BODIES, auth=st.sampled_from(AUTHS))
 def test_v2_never_fails_with_5xx(fuzzed, method, path, headers, body, auth):
-    server, conn = fuzzed
-    path = path.replace(" ", "%20").replace("\\", "%5C")
-    if auth:
-        headers = {**headers, "Authorization": auth}
-    status, reply_headers, data = conn.send(method, path, headers, body)
-    _check(status, reply_headers, data, path, method)
+    _send_and_check(fuzzed, method, path, headers, body, auth)
 
 
 @settings(max_examples=2500, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(method=METHODS, path=API_PATHS, headers=HEADERS, body=BODIES, auth=st.sampled_from(AUTHS))
 def test_api_never_fails_with_5xx(fuzzed, method, path, headers, body, auth):
-    server, conn = fuzzed
-    path = path.replace(" ", "%20").replace("\\", "%5C")
-    if auth:
-        headers = {**headers, "Authorization": auth}
-    status, reply_headers, data = conn.send(method, path, headers, body)
-    _check(status, reply_headers, data, path, method)
+    _send_and_check(fuzzed, method, path, headers, body, auth)
 
 
 def test_server_still_answers(fuzzed):
