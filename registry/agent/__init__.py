@@ -6,7 +6,13 @@ Both are HTTP clients of any registry; nothing here reaches into a server.
 """
 from registry.agent.daemon_config import DaemonConfig, load_daemon_config
 from registry.agent.documents import Document, load_documents, parse_documents
-from registry.agent.errors import AgentError, BlobVerificationError, InputError, PullError, UnauthorizedError
+from registry.agent.errors import (
+    AgentError,
+    BlobVerificationError,
+    InputError,
+    PullError,
+    UnauthorizedError,
+)
 from registry.agent.events import Event, EventLog
 from registry.agent.keyring import Credential, Keyring
 from registry.agent.node import NodeAgent, PodResult

@@ -13,7 +13,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from registry.agent.keyring import normalize_key
 
@@ -76,6 +76,16 @@ def _server_url(stdin: TextIO) -> str:
     return server
 
 
+def _stored(store: CredentialStore, stdin: TextIO) -> tuple[str, dict[str, Any], str]:
+    """The server named on stdin, the stored credentials, and the key of its entry."""
+    server = _server_url(stdin)
+    data = store.load()
+    key = store.find(data, server)
+    if key is None:
+        raise HelperError(NOT_FOUND)
+    return server, data, key
+
+
 def run(action: str, stdin: TextIO, stdout: TextIO, store: CredentialStore) -> None:
     """Perform one action; raise HelperError with the protocol's message on failure."""
     if action == "version":
@@ -84,11 +94,7 @@ def run(action: str, stdin: TextIO, stdout: TextIO, store: CredentialStore) -> N
         json.dump({url: entry.get("Username", "") for url, entry in store.load().items()}, stdout)
         stdout.write("\n")
     elif action == "get":
-        server = _server_url(stdin)
-        data = store.load()
-        key = store.find(data, server)
-        if key is None:
-            raise HelperError(NOT_FOUND)
+        server, data, key = _stored(store, stdin)
         json.dump({"ServerURL": server, "Username": data[key].get("Username", ""),
                    "Secret": data[key].get("Secret", "")}, stdout)
         stdout.write("\n")
@@ -106,11 +112,7 @@ def run(action: str, stdin: TextIO, stdout: TextIO, store: CredentialStore) -> N
         data[entry["ServerURL"].strip()] = {"Username": entry["Username"], "Secret": str(entry.get("Secret") or "")}
         store.save(data)
     elif action == "erase":
-        server = _server_url(stdin)
-        data = store.load()
-        key = store.find(data, server)
-        if key is None:
-            raise HelperError(NOT_FOUND)
+        _, data, key = _stored(store, stdin)
         del data[key]
         store.save(data)
     else:

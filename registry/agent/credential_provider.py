@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from registry.agent.errors import InputError
+from registry.agent.errors import InputError, json_object
 from registry.agent.keyring import Keyring
 from registry.agent.reference import ImageReference, ReferenceError
 
@@ -22,12 +22,7 @@ SOURCE = "CredentialProviderRequest"
 
 def parse_request(text: str) -> tuple[str, ImageReference]:
     """Validate a request; return its apiVersion (answered in kind) and the image."""
-    try:
-        request = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(SOURCE, f"not valid JSON: {exc}") from None
-    if not isinstance(request, dict):
-        raise InputError(SOURCE, "must be a JSON object")
+    request = json_object(text, SOURCE)
     api_version = request.get("apiVersion")
     if api_version not in API_VERSIONS:
         raise InputError(SOURCE, f"unsupported apiVersion {api_version!r}, expected one of {', '.join(API_VERSIONS)}",

@@ -9,11 +9,10 @@ images.
 from __future__ import annotations
 
 import ipaddress
-import json
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from registry.agent.errors import InputError
+from registry.agent.errors import InputError, json_object
 
 _LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
 
@@ -44,12 +43,7 @@ class DaemonConfig:
 
 def parse_daemon_config(text: str, source: str) -> DaemonConfig:
     """Validate and read the two settings; other daemon.json keys are ignored."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(source, f"not valid JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise InputError(source, "must be a JSON object")
+    data = json_object(text, source)
     names, networks = set(), list(_LOOPBACK)
     entries = data.get("insecure-registries") or []
     if not isinstance(entries, list):

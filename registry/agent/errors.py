@@ -5,6 +5,9 @@ or Secret can be fixed without reading a traceback.
 """
 from __future__ import annotations
 
+import json
+from typing import Any
+
 
 class AgentError(Exception):
     """Base class of every error the agent turns into a message instead of a traceback."""
@@ -24,6 +27,17 @@ class InputError(AgentError):
         if field:
             where += f": {field}"
         super().__init__(f"{where}: {message}")
+
+
+def json_object(text: str, source: str) -> dict[str, Any]:
+    """``text`` as a JSON object, or an InputError naming ``source``."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(source, f"not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise InputError(source, "must be a JSON object")
+    return data
 
 
 class PullError(AgentError):

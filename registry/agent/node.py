@@ -15,7 +15,12 @@ from typing import Any, Callable
 from registry.agent.backoff import Backoff
 from registry.agent.daemon_config import DaemonConfig
 from registry.agent.events import WARNING, Event, EventLog
-from registry.agent.image_manager import ERR_IMAGE_PULL, IMAGE_PULL_BACKOFF, ImageManager, ImageStatus
+from registry.agent.image_manager import (
+    ERR_IMAGE_PULL,
+    IMAGE_PULL_BACKOFF,
+    ImageManager,
+    ImageStatus,
+)
 from registry.agent.keyring import Keyring
 from registry.agent.platform import Platform
 from registry.agent.progress import Progress
