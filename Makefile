@@ -1,5 +1,5 @@
 # Developer entry points.
-PYTHON ?= python3
+PYTHON ?= .venv/bin/python
 
 .PHONY: bench bench-quick
 

@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/install.sh
 install_berth fast
-exec python3 -m registry serve "$@"
+exec "$VENV/bin/python" -m registry serve "$@"

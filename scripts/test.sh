@@ -3,26 +3,26 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-OS_PACKAGES=(skopeo podman postgresql chromium docker-registry wrk nginx-light curl)
+OS_PACKAGES=(skopeo podman postgresql chromium docker-registry wrk nginx-light curl docker.io containerd)
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   missing=()
   for pkg in "${OS_PACKAGES[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
   done
   if [ ${#missing[@]} -gt 0 ]; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    apt-get -o DPkg::Lock::Timeout=600 update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${missing[@]}" >/dev/null
   fi
 fi
 
 . scripts/install.sh
 install_berth test,scale,fast
 if [ $# -gt 0 ]; then
-  exec python3 -m pytest -q -p no:cacheprovider "$@"
+  exec python -m pytest -q -p no:cacheprovider "$@"
 fi
-python3 -m pytest -q -p no:cacheprovider
+python -m pytest -q -p no:cacheprovider
 # The integration tests once more on the scale-out stack: two Berth processes on PostgreSQL
 # and SeaweedFS behind a round-robin nginx. (The bad-input tests stay out of this pass:
 # nginx answers malformed requests itself, before Berth sees them.)
-BERTH_TEST_STACK=scale exec python3 -m pytest -q -p no:cacheprovider tests/distribution tests/clients/test_skopeo.py \
+BERTH_TEST_STACK=scale exec python -m pytest -q -p no:cacheprovider tests/distribution tests/clients/test_skopeo.py \
   --ignore=tests/distribution/test_bad_input.py
