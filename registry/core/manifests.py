@@ -15,7 +15,7 @@ from registry.core.digest import Digest, digest_of
 from registry.core.errors import RegistryError, manifest_unknown
 from registry.core.gc import linking
 from registry.core.manifest import Descriptor, ParsedManifest, parse_manifest
-from registry.core.names import project_of, split_reference, validate_tag
+from registry.core.names import project_of, split_reference, split_stored_reference, validate_tag
 from registry.core.quotas import QuotaService
 from registry.core.readcache import ReadCache
 from storage.blobs.base import BlobStore
@@ -97,7 +97,7 @@ class ManifestService:
 
     async def resolve(self, repo: str, reference: str) -> tuple[str, str | None]:
         """(digest, tag) for a tag or digest reference in ``repo``; MANIFEST_UNKNOWN if absent."""
-        tag, digest = split_reference(reference)
+        tag, digest = split_stored_reference(reference)
         if tag is not None:
             found, marker = self.tag_digests.lookup((repo, tag))
             if found is None:
@@ -187,7 +187,7 @@ class ManifestService:
                 raise RegistryError("MANIFEST_INVALID", f"size of {d.digest} is {linked[d.digest]}, not {d.size}")
 
     async def delete(self, repo: str, reference: str) -> None:
-        tag, digest = split_reference(reference)
+        tag, digest = split_stored_reference(reference)
         if tag is not None:
             if not await self.meta.delete_tag(repo, tag):
                 raise manifest_unknown(reference)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from registry.core.digest import Digest, DigestError
-from registry.core.errors import RegistryError
+from registry.core.errors import RegistryError, manifest_unknown
 
 _COMPONENT = r"[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*"
 NAME_RE = re.compile(rf"^{_COMPONENT}(?:/{_COMPONENT})*$")
@@ -46,3 +46,17 @@ def split_reference(reference: str) -> tuple[str | None, Digest | None]:
     if ":" in reference:
         return None, parse_digest(reference)
     return validate_tag(reference), None
+
+
+def split_stored_reference(reference: str) -> tuple[str | None, Digest | None]:
+    """A reference to read or delete: a tag that could never have been pushed names nothing.
+
+    Only a write is told its tag is invalid; a read answers MANIFEST_UNKNOWN, as
+    Distribution does, since nothing can exist under such a name.
+    """
+    try:
+        return split_reference(reference)
+    except RegistryError as error:
+        if error.code == "TAG_INVALID":
+            raise manifest_unknown(reference[:300]) from None
+        raise

@@ -28,7 +28,9 @@ def _page_size(request: web.Request) -> int | None:
 
 
 def _json(body: dict, link: str | None = None, content_type: str = "application/json") -> web.Response:
-    response = web.Response(text=json.dumps(body), content_type=content_type)
+    # Bytes, not text: aiohttp would append "; charset=utf-8", and clients compare the
+    # referrers media type exactly.
+    response = web.Response(body=json.dumps(body).encode(), headers={"Content-Type": content_type})
     if link:
         response.headers["Link"] = f'<{link}>; rel="next"'
     return response

@@ -53,6 +53,15 @@ def test_unknown_manifest(client, repo):
     assert client.head(f"/v2/{repo}/manifests/nope").status_code == 404
 
 
+def test_a_reference_no_tag_could_have_is_unknown_not_invalid(client, repo):
+    """Nothing can exist under an invalid tag, so reads and deletes answer 404 as Distribution does."""
+    for reference in (".INVALID_MANIFEST_NAME", "-dash", "a" * 200):
+        r = client.get(f"/v2/{repo}/manifests/{reference}")
+        assert r.status_code == 404 and error_codes(r) == ["MANIFEST_UNKNOWN"], reference
+        assert client.head(f"/v2/{repo}/manifests/{reference}").status_code == 404
+        assert client.delete(f"/v2/{repo}/manifests/{reference}").status_code == 404
+
+
 def test_blob_get_head_and_range(client, repo):
     data = os.urandom(100_000)
     digest = client.push_blob(repo, data)
