@@ -17,6 +17,7 @@ from typing import Any
 from registry.core import mediatypes as mt
 from registry.core.digest import Digest
 from registry.core.errors import RegistryError
+from registry.core.links import BlobLinks
 from registry.core.manifests import ManifestService
 from registry.core.names import project_of, validate_tag
 from storage.blobs.base import BlobStore
@@ -119,11 +120,12 @@ class _RepositoryView:
 
 
 class ArtifactService:
-    def __init__(self, meta: MetaStore, blobs: BlobStore, manifests: ManifestService,
+    def __init__(self, meta: MetaStore, blobs: BlobStore, manifests: ManifestService, links: BlobLinks,
                  cache_entries: int = 4096) -> None:
         self.meta = meta
         self.blobs = blobs
         self.manifests = manifests
+        self.links = links
         self._configs: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self.cache_entries = cache_entries
 
@@ -191,10 +193,6 @@ class ArtifactService:
     async def delete(self, repo: str, reference: str) -> str:
         """Delete an artifact and the platform manifests only it used; return its digest."""
         digest = await self._digest(repo, reference)
-        parents = await self.meta.parents_of(repo, digest)
-        if parents:
-            raise RegistryError("PRECONDITION", f"artifact {repo}@{digest} is referenced by {parents[0]}; "
-                                "delete that index first", status=412)
         children = [c.digest for c in await self.meta.manifest_references(repo, digest) if c.kind == "manifest"]
         await self.manifests.delete(repo, digest)
         tagged = await self.meta.tags_by_digest(repo)
@@ -220,23 +218,40 @@ class ArtifactService:
             raise RegistryError("NOT_FOUND", f"tag {tag} of {repo}@{digest} not found", status=404)
 
     async def copy(self, source: str, reference: str, target: str) -> str:
-        """Copy an artifact (an index with its platform manifests) and its tags; return its digest."""
+        """Copy an artifact (an index with its platform manifests) and its tags; return its digest.
+
+        The whole copy is held to the target's quota before anything is linked, so a
+        refused copy leaves nothing behind.
+        """
         digest = await self._digest(source, reference)
         tags = await self.meta.tags_by_digest(source)
-        await self._copy(source, digest, target, [t[0] for t in tags.get(digest, [])], depth=0)
+        plan = await self._copy_plan(source, digest, depth=0)
+        await self.links.check_quota(target, [(d, size) for _, record, blobs in plan
+                                              for d, size in [(record.digest, record.size), *blobs]])
+        for manifest_digest, record, blobs in plan:
+            for blob_digest, size in blobs:
+                if not await self.links.link(target, blob_digest, size):
+                    raise RegistryError("UNAVAILABLE", f"{blob_digest} was collected during the copy; retry",
+                                        status=503)
+            body = (await self.manifests.get(source, manifest_digest)).body
+            own_tags = [t[0] for t in tags.get(digest, [])] if manifest_digest == digest else []
+            await self.manifests.put(target, manifest_digest, body, record.media_type, own_tags)
         return digest
 
-    async def _copy(self, source: str, digest: str, target: str, tags: list[str], depth: int) -> None:
+    async def _copy_plan(self, source: str, digest: str,
+                         depth: int) -> list[tuple[str, ManifestRecord, list[tuple[str, int]]]]:
+        """The manifests to copy, children before their index, each with the blobs it needs."""
         record = await self.meta.manifest(source, digest)
         if record is None or depth > 4:
             raise _not_found(source, digest)
+        plan: list[tuple[str, ManifestRecord, list[tuple[str, int]]]] = []
+        blobs: list[tuple[str, int]] = []
         for ref in await self.meta.manifest_references(source, digest):
             if ref.kind == "manifest":
-                await self._copy(source, ref.digest, target, [], depth + 1)
+                plan += await self._copy_plan(source, ref.digest, depth + 1)
             else:
-                await self.meta.link_blob(target, project_of(target), ref.digest, ref.size)
-        body = (await self.manifests.get(source, digest)).body
-        await self.manifests.put(target, digest, body, record.media_type, tags)
+                blobs.append((ref.digest, ref.size))
+        return plan + [(digest, record, blobs)]
 
 
 def _not_found(repo: str, reference: str) -> RegistryError:

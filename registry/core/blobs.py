@@ -7,18 +7,16 @@ from __future__ import annotations
 
 from registry.core.digest import Digest
 from registry.core.errors import blob_unknown
-from registry.core.gc import linking
-from registry.core.names import project_of
-from registry.core.quotas import QuotaService
+from registry.core.links import BlobLinks
 from storage.blobs.base import BlobStore
 from storage.meta.store import MetaStore
 
 
 class BlobService:
-    def __init__(self, meta: MetaStore, blobs: BlobStore, quotas: QuotaService | None = None) -> None:
+    def __init__(self, meta: MetaStore, blobs: BlobStore, links: BlobLinks) -> None:
         self.meta = meta
         self.blobs = blobs
-        self.quotas = quotas
+        self.links = links
 
     async def size_in(self, repo: str, digest: Digest) -> int:
         """The blob's size if it is readable in ``repo``; BLOB_UNKNOWN otherwise."""
@@ -32,13 +30,7 @@ class BlobService:
         size = await self.meta.linked_size(source, str(digest))
         if size is None or await self.blobs.stat(digest) is None:
             return False
-        if self.quotas is not None:
-            await self.quotas.check(repo, str(digest), size)
-        await linking(lambda: self.meta.link_blob(repo, project_of(repo), str(digest), size))
-        if await self.blobs.stat(digest) is None:  # collected just before the link: upload it instead
-            await self.meta.unlink_blob(repo, str(digest))
-            return False
-        return True
+        return await self.links.link(repo, str(digest), size)  # False when collected: upload it instead
 
     async def unlink(self, repo: str, digest: Digest) -> None:
         """Remove the blob from ``repo``; the bytes stay until GC finds them unreferenced."""

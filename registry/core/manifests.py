@@ -192,6 +192,11 @@ class ManifestService:
             if not await self.meta.delete_tag(repo, tag):
                 raise manifest_unknown(reference)
             return
+        # One rule for /v2 and the management API: no index is left pointing at nothing.
+        parents = await self.meta.parents_of(repo, str(digest))
+        if parents:
+            raise RegistryError("PRECONDITION", f"{repo}@{digest} is listed by the index {parents[0]}; "
+                                "delete that index first", status=412)
         if not await linking(lambda: self.meta.delete_manifest(repo, str(digest))):
             raise manifest_unknown(reference)
         self.cache.drop(repo, str(digest))

@@ -9,6 +9,8 @@ Harbor's soft enforcement.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from registry.core.errors import RegistryError
 from registry.core.names import project_of
 from storage.meta.store import MetaStore
@@ -33,11 +35,19 @@ class QuotaService:
 
     async def check(self, repo: str, digest: str, size: int) -> None:
         """Refuse (DENIED) linking ``digest`` into ``repo`` when it would exceed the project's limit."""
+        await self.check_all(repo, [(digest, size)])
+
+    async def check_all(self, repo: str, blobs: Iterable[tuple[str, int]]) -> None:
+        """Refuse (DENIED) linking all of ``blobs`` into ``repo`` when together they exceed the limit."""
         name = project_of(repo)
         project = await self.meta.projects.by_name(name)
         if project is None or project.storage_limit < 0:
             return
-        if await self.meta.references.linked_in_project(name, digest):
+        size = 0
+        for digest, blob_size in dict(blobs).items():
+            if not await self.meta.references.linked_in_project(name, digest):
+                size += blob_size
+        if size == 0:
             return
         used = await self.usage(name)
         if used + size > project.storage_limit:

@@ -9,6 +9,7 @@ from registry.core.artifacts import ArtifactService
 from registry.core.audit import AuditTrail
 from registry.core.blobs import BlobService
 from registry.core.catalog import CatalogService
+from registry.core.links import BlobLinks
 from registry.core.manifests import ManifestService
 from registry.core.projects import ProjectService
 from registry.core.pulls import PullCounter
@@ -62,13 +63,14 @@ async def open_services(config: Config) -> Services:
     )
     accounts = AccountService(meta)
     quotas = QuotaService(meta)
+    links = BlobLinks(meta, blob_store, quotas)
     manifests = ManifestService(meta, blob_store, max_bytes=config["limits.max_manifest_bytes"], quotas=quotas)
     projects = ProjectService(meta, auto_create=config["auth.auto_create_projects"])
     return Services(
         meta=meta,
         blob_store=blob_store,
-        blobs=BlobService(meta, blob_store, quotas),
-        uploads=UploadService(meta, blob_store, limits, quotas),
+        blobs=BlobService(meta, blob_store, links),
+        uploads=UploadService(meta, blob_store, links, limits),
         manifests=manifests,
         pulls=PullCounter(meta, float(config["pulls.flush_interval"])),
         quotas=quotas,
@@ -76,7 +78,7 @@ async def open_services(config: Config) -> Services:
         projects=projects,
         robots=RobotService(meta, on_change=accounts.changed),
         audit=AuditTrail(meta),
-        artifacts=ArtifactService(meta, blob_store, manifests),
+        artifacts=ArtifactService(meta, blob_store, manifests, links),
         repositories=RepositoryService(meta, manifests),
         catalog=CatalogService(meta, projects),
         sessions=SessionService(meta, accounts, float(config["api.session_lifetime"])),

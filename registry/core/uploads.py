@@ -17,9 +17,7 @@ from dataclasses import dataclass
 
 from registry.core.digest import Digest
 from registry.core.errors import RegistryError, upload_unknown
-from registry.core.gc import linking
-from registry.core.names import project_of
-from registry.core.quotas import QuotaService
+from registry.core.links import BlobLinks
 from storage.blobs.base import BlobStore, BlobUploadUnknown
 from storage.meta.store import MetaStore
 
@@ -37,12 +35,12 @@ class UploadLimits:
 
 
 class UploadService:
-    def __init__(self, meta: MetaStore, blobs: BlobStore, limits: UploadLimits | None = None,
-                 quotas: QuotaService | None = None) -> None:
+    def __init__(self, meta: MetaStore, blobs: BlobStore, links: BlobLinks,
+                 limits: UploadLimits | None = None) -> None:
         self.meta = meta
         self.blobs = blobs
+        self.links = links
         self.limits = limits or UploadLimits()
-        self.quotas = quotas
         self._hashes: dict[str, _HashState] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
@@ -129,19 +127,16 @@ class UploadService:
                     "DIGEST_INVALID", "provided digest did not match uploaded content",
                     {"expected": str(expected), "actual": f"{expected.algorithm}:{actual}"},
                 )
-            if self.quotas is not None:
-                try:
-                    await self.quotas.check(repo, str(expected), size)
-                except RegistryError:
-                    await self._discard(upload_id)
-                    raise
+            try:
+                await self.links.check_quota(repo, [(str(expected), size)])
+            except RegistryError:
+                await self._discard(upload_id)
+                raise
             await self.blobs.upload_commit(upload_id, expected)
             await self.meta.delete_upload(upload_id)
             self._forget(upload_id)
-            await linking(lambda: self.meta.link_blob(repo, project_of(repo), str(expected), size))
-            if await self.blobs.stat(expected) is None:
+            if not await self.links.link(repo, str(expected), size):
                 # Garbage collection deleted the stored copy between the commit and the link.
-                await self.meta.unlink_blob(repo, str(expected))
                 raise RegistryError("UNAVAILABLE", "the blob was collected while this upload finished; push it again",
                                     status=503)
             return size

@@ -1,0 +1,41 @@
+"""The one guarded way to make a blob readable in a repository.
+
+Every path that links a blob — an upload finishing, a cross-repository mount, an
+artifact copy — goes through ``BlobLinks.link``, so that each one is held to the
+project's quota, waits for a garbage collection that is deleting the digest, and
+never leaves a link to bytes that were collected meanwhile.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from registry.core.digest import Digest
+from registry.core.gc import linking
+from registry.core.names import project_of
+from registry.core.quotas import QuotaService
+from storage.blobs.base import BlobStore
+from storage.meta.store import MetaStore
+
+
+class BlobLinks:
+    def __init__(self, meta: MetaStore, blobs: BlobStore, quotas: QuotaService | None = None) -> None:
+        self.meta = meta
+        self.blobs = blobs
+        self.quotas = quotas
+
+    async def check_quota(self, repo: str, blobs: Iterable[tuple[str, int]]) -> None:
+        """Refuse, before anything is linked, a set of blobs that together exceed the quota."""
+        if self.quotas is not None:
+            await self.quotas.check_all(repo, blobs)
+
+    async def link(self, repo: str, digest: str, size: int) -> bool:
+        """Link ``digest`` into ``repo``; False (and nothing linked) when its bytes are gone.
+
+        Raises DENIED when the link would take the project over its quota.
+        """
+        await self.check_quota(repo, [(digest, size)])
+        await linking(lambda: self.meta.link_blob(repo, project_of(repo), digest, size))
+        if await self.blobs.stat(Digest.parse(digest)) is None:  # collected just before the link
+            await self.meta.unlink_blob(repo, digest)
+            return False
+        return True
