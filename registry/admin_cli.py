@@ -1,23 +1,22 @@
 """``berth user|project|robot|cert``: administration from the command line.
 
-These open the configured stores directly, like ``berth serve`` does, so they work
-before any admin password is known and on a registry that is not running.
+These open the configured stores directly (see registry.command_runner), so they work
+on a registry that is not running.
 """
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import json
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from registry.bootstrap import first_start
 from registry.config import Config
 from registry.core.errors import RegistryError
 from registry.core.rbac import ROLE_NAMES
-from registry.core.services import Services, close_services, open_services
+from registry.command_runner import run_on_registry
+from registry.core.services import Services
 
 Action = Callable[[Services, argparse.Namespace], Awaitable[int]]
 ROLE_IDS = {name: role_id for role_id, name in ROLE_NAMES.items()}
@@ -98,19 +97,7 @@ async def _robot_create(s: Services, a: argparse.Namespace) -> int:
 
 
 def _run(config: Config, action: Action, args: argparse.Namespace) -> int:
-    async def go() -> int:
-        services = await open_services(config)
-        try:
-            await first_start(services, config)
-            return await action(services, args)
-        finally:
-            await close_services(services)
-
-    try:
-        return asyncio.run(go())
-    except RegistryError as error:
-        print(f"berth: {error.message}", file=sys.stderr)
-        return 1
+    return run_on_registry(config, lambda services: action(services, args))
 
 
 def _password_args(parser: argparse.ArgumentParser) -> None:

@@ -7,14 +7,14 @@ and fsck only reads unless asked to repair.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 
 from registry.config import Config
 from registry.core.fsck import Fsck
 from registry.core.gc import GarbageCollector
-from registry.core.services import Services, close_services, open_services
+from registry.command_runner import run_on_registry
+from registry.core.services import Services
 
 Action = Callable[[Services, Config, argparse.Namespace], Awaitable[int]]
 
@@ -44,14 +44,7 @@ async def _fsck(services: Services, config: Config, args: argparse.Namespace) ->
 
 
 def _run(config: Config, action: Action, args: argparse.Namespace) -> int:
-    async def go() -> int:
-        services = await open_services(config)
-        try:
-            return await action(services, config, args)
-        finally:
-            await close_services(services)
-
-    return asyncio.run(go())
+    return run_on_registry(config, lambda services: action(services, config, args))
 
 
 def add_commands(commands, config_args: Callable[[argparse.ArgumentParser], None],

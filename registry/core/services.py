@@ -47,11 +47,16 @@ class Services:
     webhooks: WebhookDelivery
 
 
-async def open_services(config: Config) -> Services:
-    """Connect to the configured stores (migrating the schema) and build the services."""
+async def open_services(config: Config, create: bool = True) -> Services:
+    """Connect to the configured stores (migrating the schema) and build the services.
+
+    Only ``berth serve`` creates a registry; commands pass ``create=False`` so that one
+    run in the wrong folder says so instead of setting up a new registry there.
+    """
     data_dir = config.data_dir
-    data_dir.mkdir(parents=True, exist_ok=True)
-    meta = await open_meta_store(config.section("database"), data_dir)
+    if create:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    meta = await open_meta_store(config.section("database"), data_dir, create)
     try:
         blob_store = await open_blob_store(config.section("storage"), data_dir)
     except BaseException:

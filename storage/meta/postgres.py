@@ -136,6 +136,11 @@ class PostgresDatabase(_Statements):
             finally:
                 await conn.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK)
 
+    async def has_schema(self) -> bool:
+        """Whether a registry was ever set up in this database."""
+        row = await self.fetchone("SELECT to_regclass('schema_version') IS NOT NULL")
+        return bool(row and row[0])
+
     async def close(self) -> None:
         await self.pool.close()
 
