@@ -45,12 +45,17 @@ PRESIGN_SECONDS = 20 * 60
 COPY_CONCURRENCY = 8
 _UPLOAD_ID_RE = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 _MISSING = {"404", "NoSuchKey", "NotFound", "NoSuchUpload", "NoSuchBucket"}
+_CREATE_RACE_CODES = {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}
 
 Segment = tuple[str, int]  # (object name inside the upload's folder, size)
 
 
+def _error_code(exc: ClientError) -> str | None:
+    return exc.response.get("Error", {}).get("Code")
+
+
 def _missing(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") in _MISSING
+    return _error_code(exc) in _MISSING
 
 
 class S3BlobStore(BlobStore):
@@ -111,7 +116,14 @@ class S3BlobStore(BlobStore):
                     raise
                 extra = {} if region == "us-east-1" else {
                     "CreateBucketConfiguration": {"LocationConstraint": region}}
-                await self.client.create_bucket(Bucket=self.bucket, **extra)
+                try:
+                    await self.client.create_bucket(Bucket=self.bucket, **extra)
+                except ClientError as create_error:
+                    # Replicas started together race to create it: losing that race is success
+                    # whenever the bucket now answers to these credentials.
+                    if _error_code(create_error) not in _CREATE_RACE_CODES:
+                        raise
+                    await self.client.head_bucket(Bucket=self.bucket)
         except ClientError as exc:
             error = exc.response.get("Error", {})
             raise ConnectionError(f"{where}: {error.get('Code')} {error.get('Message') or ''}".rstrip()) from None

