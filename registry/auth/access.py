@@ -26,15 +26,22 @@ class Scope:
 
 
 class AccessController(Protocol):
-    async def authorize(self, request: web.Request, scopes: list[Scope]) -> Principal:
-        """Return the caller or raise a RegistryError (401 with a challenge, 403, 404)."""
+    async def authorize(self, request: web.Request, scopes: list[Scope],
+                        optional: list[Scope] | None = None) -> Principal:
+        """Return the caller or raise a RegistryError (401 with a challenge, 403, 404).
+
+        ``optional`` scopes are ones the request can use but does not need (pull on a
+        mount's source): challenges ask for them too, so that a client that follows the
+        challenge gets a token carrying them, but their absence refuses nothing.
+        """
 
     async def visible_repositories(self, principal: Principal, names: list[str]) -> list[str]:
         """The subset of ``names`` the caller may see in the catalog."""
 
 
 class OpenAccess:
-    async def authorize(self, request: web.Request, scopes: list[Scope]) -> Principal:
+    async def authorize(self, request: web.Request, scopes: list[Scope],
+                        optional: list[Scope] | None = None) -> Principal:
         return Principal("user", "admin", admin=True)
 
     async def visible_repositories(self, principal: Principal, names: list[str]) -> list[str]:

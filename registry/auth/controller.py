@@ -40,28 +40,30 @@ class RegistryAccess:
                    message: str = "authentication required") -> RegistryError:
         return challenge(request, self.external_url, self.tokens.service, scopes, error, message)
 
-    async def authorize(self, request: web.Request, scopes: list[Scope]) -> Principal:
+    async def authorize(self, request: web.Request, scopes: list[Scope],
+                        optional: list[Scope] | None = None) -> Principal:
         header = request.headers.get("Authorization", "")
         scheme, _, value = header.partition(" ")
         scheme = scheme.lower()
+        asked = scopes + (optional or [])  # what a challenge asks for
         if scheme == "bearer":
-            return await self._bearer(request, value.strip(), scopes)
+            return await self._bearer(request, value.strip(), scopes, asked)
         if scheme == "basic":
             try:
                 principal = await self.basic.authenticate(value, request.remote or "")
             except RegistryError as error:
                 if error.status != 401:
                     raise
-                raise self._challenge(request, scopes, message=error.message) from None
+                raise self._challenge(request, asked, message=error.message) from None
             await self._check_rights(principal, scopes)
             return principal
-        raise self._challenge(request, scopes)
+        raise self._challenge(request, asked)
 
-    async def _bearer(self, request: web.Request, token: str, scopes: list[Scope]) -> Principal:
+    async def _bearer(self, request: web.Request, token: str, scopes: list[Scope], asked: list[Scope]) -> Principal:
         try:
             claims = self.tokens.verify(token)
         except InvalidToken as exc:
-            raise self._challenge(request, scopes, "invalid_token", f"invalid token: {exc}") from None
+            raise self._challenge(request, asked, "invalid_token", f"invalid token: {exc}") from None
         principal = Principal(claims.kind if claims.subject else "anonymous", claims.subject)
         for scope in scopes:
             if scope.type == "registry":
@@ -70,7 +72,7 @@ class RegistryAccess:
                 project = await self.projects.meta.projects.by_name(project_of(scope.name))
                 if project is None and claims.subject:
                     raise _project_missing(project_of(scope.name))
-                raise self._challenge(request, scopes, "insufficient_scope",
+                raise self._challenge(request, asked, "insufficient_scope",
                                       "the token does not grant " + ",".join(scope.actions) + f" on {scope.name}")
         if any(s.type == "registry" for s in scopes) and claims.subject:
             # The catalog shows what the caller may see now, so it needs the live account.

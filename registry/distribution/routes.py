@@ -74,7 +74,8 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
             raise _unsupported(request.method, methods)
         handler, actions = methods[method]
         name = validate_name(match["name"])
-        request["identity"] = await access.authorize(request, [Scope("repository", name, actions)])
+        optional = uploads.mount_scopes(request) if handler is uploads.start else None
+        request["identity"] = await access.authorize(request, [Scope("repository", name, actions)], optional)
         return await handler(request, name, match["ref"])
     raise RegistryError("NOT_FOUND", "no such endpoint in the distribution API", status=404)
 

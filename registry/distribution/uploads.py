@@ -51,22 +51,34 @@ async def _body(request: web.Request):
         raise RegistryError("SIZE_INVALID", f"received {received} of {expected} bytes")
 
 
+def mount_scopes(request: web.Request) -> list[Scope]:
+    """Pull on a cross-repository mount's ``from``: the mount needs it, the upload it falls back to does not.
+
+    A ``mount`` without ``from`` mounts nothing (it starts an ordinary upload): Berth does
+    not search other repositories for a digest, so a private blob never reaches
+    whoever knows its digest.
+    """
+    mount, source = request.query.get("mount"), request.query.get("from")
+    if not (mount and source):
+        return []
+    return [Scope("repository", validate_name(source), ("pull",))]
+
+
 async def start(request: web.Request, name: str, reference: str) -> web.StreamResponse:
     if reference:
         raise RegistryError("NOT_FOUND", "POST goes to /blobs/uploads/ without an id", status=404)
     services = request.app[SERVICES]
-    mount, source = request.query.get("mount"), request.query.get("from")
-    if mount and source:
-        digest = parse_digest(mount)
-        source = validate_name(source)
+    source = mount_scopes(request)
+    if source:
+        digest = parse_digest(request.query["mount"])
         identity = request["identity"]
         try:
-            await request.app[ACCESS].authorize(request, [Scope("repository", source, ("pull",))])
+            await request.app[ACCESS].authorize(request, source)
             allowed = True
         except RegistryError:
             allowed = False
         request["identity"] = identity
-        if allowed and await services.blobs.mount(name, digest, source):
+        if allowed and await services.blobs.mount(name, digest, source[0].name):
             return _created(name, str(digest))
     upload_id = await services.uploads.start(name, _client(request))
     if "digest" in request.query:
