@@ -19,12 +19,17 @@ DOCKER_HUB_KEY = "index.docker.io"
 
 @dataclass(frozen=True, slots=True)
 class Credential:
-    """A username and password for one registry key; ``source`` says where it came from."""
+    """A username and password for one registry key; ``source`` says where it came from.
+
+    ``problem`` says, in words for whoever wrote the Secret, why the registry will
+    likely refuse this credential (empty when nothing is known to be wrong).
+    """
 
     username: str
     password: str
     email: str = ""
     source: str = ""
+    problem: str = ""
 
     def __repr__(self) -> str:  # never print a password by accident
         return f"Credential(username={self.username!r}, source={self.source!r})"

@@ -18,7 +18,7 @@ import aiohttp
 from registry.agent.blobs import fetch_blob
 from registry.agent.client import RegistryClient
 from registry.agent.daemon_config import DaemonConfig
-from registry.agent.errors import PullError
+from registry.agent.errors import PullError, UnauthorizedError
 from registry.agent.keyring import Credential
 from registry.agent.platform import Platform, select_manifest
 from registry.agent.progress import Progress
@@ -143,6 +143,8 @@ class Puller:
         for credential in credentials:
             try:
                 return await self.pull(ref, credential)
+            except UnauthorizedError as exc:  # say why, when the credential is known to be unusable
+                errors.append(UnauthorizedError(f"{exc}; {credential.problem}") if credential.problem else exc)
             except PullError as exc:
                 errors.append(exc)
         if len(errors) == 1:

@@ -73,7 +73,7 @@ def parse_secret(doc: Document, default_namespace: str = DEFAULT_NAMESPACE) -> P
         section = "stringData" if key in (doc.body.get("stringData") or {}) else "data"
         keyring = parse_config_json(
             text, source=doc.source, document=doc.number, field=f"{section}[{key}]",
-            label=f"secret {namespace}/{name}", legacy=secret_type == DOCKER_CFG,
+            label=f"secret {namespace}/{name}", legacy=secret_type == DOCKER_CFG, secret=name,
         )
     return PullSecret(namespace, name, keyring)
 

@@ -135,3 +135,32 @@ type: kubernetes.io/dockerconfigjson
     pool.add_documents(parse_documents(text, "harbor-pull-secret.yaml"))
     assert users(pool, "default", "harbor-pull-secret", "hub.gxd.com/p/nginx") == [("admin", "Harbor12345")]
     assert users(pool, "default", "harbor-pull-secret", "192.168.80.14/p/nginx:111") == [("admin", "Harbor12345")]
+
+
+def _secret_with(entry: dict) -> SecretPool:
+    config = json.dumps({"auths": {"reg.example:5000": entry}})
+    pool = SecretPool()
+    pool.add_documents(parse_documents(json.dumps({
+        "kind": "Secret", "metadata": {"name": "regcred", "namespace": "team"},
+        "type": "kubernetes.io/dockerconfigjson", "data": {".dockerconfigjson": b64(config)}}), "s.json"))
+    return pool
+
+
+@pytest.mark.parametrize("entry", [{"auth": b64("admin:"), "identitytoken": "eyJ..."},
+                                   {"username": "admin", "identitytoken": "eyJ..."}])
+def test_identity_token_without_password_carries_its_explanation(entry):
+    keyring, _ = _secret_with(entry).keyring_for("team", ("regcred",))
+    [credential] = keyring.lookup(ImageReference.parse("reg.example:5000/p/app"))
+    assert (credential.username, credential.password) == ("admin", "")
+    assert credential.problem == (
+        "the credentials for reg.example:5000 in secret team/regcred hold only an identity token from "
+        "`docker login`, which the kubelet cannot use; recreate the Secret with `kubectl create secret "
+        "docker-registry regcred --docker-server=reg.example:5000 --docker-username=admin "
+        "--docker-password=<password>`")
+
+
+def test_identity_token_beside_a_password_is_no_problem():
+    keyring, _ = _secret_with({"auth": b64("admin:Harbor12345"), "identitytoken": "eyJ..."}).keyring_for(
+        "team", ("regcred",))
+    [credential] = keyring.lookup(ImageReference.parse("reg.example:5000/p/app"))
+    assert credential.password == "Harbor12345" and credential.problem == ""
