@@ -1,4 +1,5 @@
-"""A token bucket per client address, for endpoints that invite brute force."""
+"""A token bucket per key (a client address), for requests that cost Berth work but
+prove nothing about the caller, such as anonymous token requests."""
 from __future__ import annotations
 
 import time

@@ -23,10 +23,11 @@ class AuthState:
     basic: BasicAuthenticator
     access: RegistryAccess
     accounts: AccountService
-    token_rate: RateLimiter
+    anonymous_rate: RateLimiter
 
-    def rate_limit(self, client: str) -> None:
-        self.token_rate.take(client)
+    def limit_anonymous(self, client: str) -> None:
+        """Count an anonymous token request of ``client``; TOOMANYREQUESTS beyond the limit."""
+        self.anonymous_rate.take(client)
 
 
 async def build_auth(services: Services, config: Config) -> AuthState:
@@ -36,7 +37,9 @@ async def build_auth(services: Services, config: Config) -> AuthState:
     tokens = TokenAuthority(key, config["auth.service"], config["auth.issuer"], config["auth.token_lifetime"])
     throttle = LoginThrottle(config["auth.login_failures_per_account"], config["auth.login_failures_per_address"])
     basic = BasicAuthenticator(services.accounts, services.audit, throttle, cache_key,
-                               float(config["auth.credential_cache_seconds"]))
+                               float(config["auth.credential_cache_seconds"]),
+                               int(config["auth.concurrent_password_checks"]))
     access = RegistryAccess(basic, tokens, services.accounts, services.projects, config["http.external_url"])
-    rate = RateLimiter(float(config["limits.token_requests_per_second"]), int(config["limits.token_burst"]))
-    return AuthState(key, tokens, basic, access, services.accounts, rate)
+    anonymous = RateLimiter(float(config["limits.anonymous_tokens_per_second"]),
+                            int(config["limits.anonymous_token_burst"]))
+    return AuthState(key, tokens, basic, access, services.accounts, anonymous)

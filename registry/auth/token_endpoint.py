@@ -2,6 +2,18 @@
 
 Credentials are optional: anonymous callers get tokens for what public projects
 allow. A partial or empty grant is still a token; the registry refuses later.
+
+Refresh tokens come only from the POST form, for ``access_type=offline`` (containerd,
+and docker renewing an identity token it already holds). The GET endpoint never
+hands one out, even for ``offline_token=true``: docker would keep it as an
+``identitytoken`` and write no password into ``config.json``, and a pull Secret made
+from that file is useless to the kubelet, which ignores identity tokens.
+
+What gets throttled is what abuse looks like: failed logins (a back-off per account
+and address, also for forged or stale refresh tokens) and anonymous token requests
+per address. Authenticated issuance is not limited: a client that asks for a token
+before every request (as the OCI conformance suite does) pays for the password check
+once, thanks to the credential cache.
 """
 from __future__ import annotations
 
@@ -11,6 +23,7 @@ from registry.auth.access import Scope
 from registry.auth.basic import decode_basic
 from registry.http.keys import AUTH as TOKEN_SERVICE
 from registry.auth.scopes import parse_scopes
+from registry.auth.state import AuthState
 from registry.auth.tokens import InvalidToken
 from registry.core.errors import RegistryError
 from registry.core.rbac import ANONYMOUS, Principal
@@ -34,7 +47,6 @@ async def _issue(request: web.Request, principal: Principal, scopes: list[Scope]
 
 async def get_token(request: web.Request) -> web.Response:
     state = request.app[TOKEN_SERVICE]
-    state.rate_limit(request.remote or "")
     _check_service(request.query.get("service"), state.tokens.service)
     scopes = parse_scopes(request.query.getall("scope", []))
     header = request.headers.get("Authorization", "")
@@ -45,14 +57,30 @@ async def get_token(request: web.Request) -> web.Response:
     elif not scopes:
         raise RegistryError("UNAUTHORIZED", "credentials are required to log in")
     else:
+        state.limit_anonymous(request.remote or "")
         principal = ANONYMOUS
-    refresh = request.query.get("offline_token") == "true"
-    return web.json_response(await _issue(request, principal, scopes, refresh))
+    return web.json_response(await _issue(request, principal, scopes, refresh=False))
+
+
+async def _refreshed(state: AuthState, refresh_token: str, client: str) -> Principal:
+    """The account a refresh token names, with its rights as of now (a robot's permissions,
+    expiry and disabled flag included); a forged or stale token counts as a failed login."""
+    address = f"addr:{client}"
+    state.basic.throttle.check(address)
+    try:
+        subject, kind = state.tokens.verify_refresh(refresh_token)
+    except InvalidToken:
+        state.basic.throttle.failed(address)
+        raise RegistryError("UNAUTHORIZED", "invalid refresh token") from None
+    principal = await state.accounts.principal_for(kind, subject)
+    if principal is None:
+        raise RegistryError("UNAUTHORIZED", "the account of this refresh token no longer exists, "
+                                            "is disabled or has expired")
+    return principal
 
 
 async def post_token(request: web.Request) -> web.Response:
     state = request.app[TOKEN_SERVICE]
-    state.rate_limit(request.remote or "")
     form = await request.post()
     _check_service(form.get("service"), state.tokens.service)
     grant_type = form.get("grant_type")
@@ -60,13 +88,7 @@ async def post_token(request: web.Request) -> web.Response:
         principal = await state.basic.login(str(form.get("username", "")), str(form.get("password", "")),
                                             request.remote or "")
     elif grant_type == "refresh_token":
-        try:
-            subject, kind = state.tokens.verify_refresh(str(form.get("refresh_token", "")))
-        except InvalidToken:
-            raise RegistryError("UNAUTHORIZED", "invalid refresh token") from None
-        principal = await state.accounts.principal_for(kind, subject)
-        if principal is None:
-            raise RegistryError("UNAUTHORIZED", "the account of this refresh token no longer exists")
+        principal = await _refreshed(state, str(form.get("refresh_token", "")), request.remote or "")
     else:
         raise RegistryError("BAD_REQUEST", "grant_type must be password or refresh_token")
     scopes = parse_scopes([str(form.get("scope", ""))])

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import os
 import re
 import time
@@ -13,12 +14,31 @@ from registry.core import passwords
 from registry.core.errors import RegistryError
 from registry.core.rbac import Principal
 from storage.meta.database import Conflict
-from storage.meta.records import UserRecord
+from storage.meta.records import RobotRecord, UserRecord
 from storage.meta.store import MetaStore
 
 log = logging.getLogger("berth.accounts")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,254}$")
 ROBOT_PREFIX = "robot$"
+
+
+def _robot_deadline(robot: RobotRecord) -> float:
+    return math.inf if robot.expires_at == -1 else float(robot.expires_at)
+
+
+def _robot_principal(robot: RobotRecord) -> Principal | None:
+    """The robot with exactly its repository permissions; None when disabled or expired."""
+    if robot.disabled or _robot_deadline(robot) < time.time():
+        return None
+    access: dict[str, set[str]] = {}
+    for permission in json.loads(robot.permissions):
+        namespace = permission.get("namespace", "")
+        for entry in permission.get("access", []):
+            if entry.get("effect", "allow") != "allow":
+                continue
+            if entry.get("resource") in ("repository", "artifact", "*"):
+                access.setdefault(namespace, set()).add(entry.get("action"))
+    return Principal("robot", robot.name, None, False, {k: frozenset(v) for k, v in access.items()})
 
 
 def _weak_password() -> RegistryError:
@@ -78,36 +98,36 @@ class AccountService:
 
     async def authenticate(self, username: str, secret: str) -> Principal | None:
         """The principal for valid credentials, or None. Robots log in like users."""
+        login = await self.check_login(username, secret)
+        return login[0] if login else None
+
+    async def check_login(self, username: str, secret: str) -> tuple[Principal, float] | None:
+        """The principal for valid credentials and the time (epoch seconds) its login ends.
+
+        Users' logins do not end (``inf``); a robot's ends when the robot expires, so a
+        cache of verified logins knows not to outlive it.
+        """
         if username.startswith(ROBOT_PREFIX):
-            return await self._authenticate_robot(username, secret)
+            robot = await self.meta.robots.by_name(username)
+            if robot is None or not passwords.verify(secret, robot.secret_hash):
+                return None
+            principal = _robot_principal(robot)
+            return (principal, _robot_deadline(robot)) if principal else None
         user = await self.meta.users.by_name(username)
         ok = await asyncio.to_thread(passwords.verify, secret, user.password_hash if user else passwords.DUMMY_HASH)
         if not ok or user is None:
             return None
-        return Principal("user", user.username, user.id, user.sysadmin)
-
-    async def _authenticate_robot(self, name: str, secret: str) -> Principal | None:
-        robot = await self.meta.robots.by_name(name)
-        if robot is None or not passwords.verify(secret, robot.secret_hash):
-            return None
-        if robot.disabled or (robot.expires_at != -1 and robot.expires_at < time.time()):
-            return None
-        access: dict[str, set[str]] = {}
-        for permission in json.loads(robot.permissions):
-            namespace = permission.get("namespace", "")
-            for entry in permission.get("access", []):
-                if entry.get("effect", "allow") != "allow":
-                    continue
-                if entry.get("resource") in ("repository", "artifact", "*"):
-                    action = entry.get("action")
-                    access.setdefault(namespace, set()).add("delete" if action == "delete" else action)
-        return Principal("robot", robot.name, None, False, {k: frozenset(v) for k, v in access.items()})
+        return Principal("user", user.username, user.id, user.sysadmin), math.inf
 
     async def principal_for(self, kind: str, name: str) -> Principal | None:
-        """Re-create a principal from a token subject (users and robots must still exist)."""
+        """Re-create a principal from a token subject, with the rights a login would give.
+
+        Users must still exist; robots must still exist, be enabled and unexpired, and
+        come back with exactly their permissions.
+        """
         if kind == "robot" or name.startswith(ROBOT_PREFIX):
             robot = await self.meta.robots.by_name(name)
-            return None if robot is None or robot.disabled else Principal("robot", name)
+            return _robot_principal(robot) if robot else None
         user = await self.meta.users.by_name(name)
         return Principal("user", user.username, user.id, user.sysadmin) if user else None
 

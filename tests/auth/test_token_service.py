@@ -164,9 +164,25 @@ def test_oauth2_password_and_refresh_grants(secured):
     assert unknown.status_code == 400
 
 
-def test_offline_token_on_get(secured):
-    r = _token(secured, ["repository:team/app:pull"], auth=("dev", PASSWORD), offline_token="true", client_id="x")
-    assert r.json()["refresh_token"]
+def test_get_never_hands_out_a_refresh_token(secured):
+    """docker login asks with offline_token=true: a password, not an identity token, must end up in config.json."""
+    for scopes in ([], ["repository:team/app:pull"]):
+        r = _token(secured, scopes, auth=("dev", PASSWORD), offline_token="true", client_id="docker")
+        assert r.status_code == 200 and r.json()["token"]
+        assert "refresh_token" not in r.json()
+
+
+def test_refresh_tokens_only_for_offline_access(secured):
+    url = f"{secured.server.url}/service/token"
+    form = {"grant_type": "password", "username": "dev", "password": PASSWORD, "service": "harbor-registry",
+            "client_id": "c", "scope": "repository:team/app:pull"}
+    assert "refresh_token" not in requests.post(url, data=form).json()
+    refresh = requests.post(url, data={**form, "access_type": "offline"}).json()["refresh_token"]
+    # An identity token docker already keeps goes on working through the refresh grant.
+    renewed = requests.post(url, data={"grant_type": "refresh_token", "refresh_token": refresh,
+                                       "service": "harbor-registry", "client_id": "docker",
+                                       "scope": "repository:team/app:pull"})
+    assert renewed.status_code == 200 and "refresh_token" not in renewed.json()
 
 
 @pytest.mark.parametrize("header", ["Basic !!!", "Basic " + base64.b64encode(b"nocolon").decode(), "Digest x",
