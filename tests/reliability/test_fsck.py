@@ -30,9 +30,17 @@ def test_fsck_reports_and_repairs(fresh_berth):
 
     found = maintenance(server, "fsck")
     assert found.returncode == 1
-    kinds = {line.split("\t")[0] for line in found.stdout.splitlines() if "\t" in line}
-    assert kinds == {"corrupt-blob", "dangling-link", "broken-manifest"}, found.stdout
-    assert bad_layer in found.stdout
+    problems = [line.split("\t") for line in found.stdout.splitlines() if "\t" in line]
+    # One line per cause, naming it precisely, with what it breaks and what --repair would do.
+    assert sorted(p[0] for p in problems) == ["corrupt-blob", "missing-blob"], found.stdout
+    (corrupt,) = [p for p in problems if p[0] == "corrupt-blob"]
+    assert corrupt[1] == bad_layer
+    assert "content hashes to" in corrupt[2] and "library/check" in corrupt[2]
+    assert f"library/check@{corrupted.digest}" in corrupt[2] and "library/check:corrupted" in corrupt[2]
+    assert "--repair would quarantine it" in corrupt[2] and "missing" not in corrupt[2]
+    (gone,) = [p for p in problems if p[0] == "missing-blob"]
+    assert gone[1] == next(iter(missing.blobs)) and "bytes are missing" in gone[2]
+    assert "library/check:missing" in gone[2] and "quarantine" not in gone[2]
 
     repaired = maintenance(server, "fsck", "--repair")
     assert repaired.returncode == 0, repaired.stdout
