@@ -102,8 +102,7 @@ class Berth(Server):
             "http": {"access_log": access_log},
             "auth": {"enabled": auth},
             "storage": {"fsync": fsync},
-            "limits": {"token_requests_per_second": 1_000_000, "token_burst": 1_000_000,
-                       "upload_sessions_per_client": 1_000_000},
+            "limits": {"anonymous_tokens_per_second": 0, "upload_sessions_per_client": 1_000_000},
             "log": {"level": "warning"},
         }))
 
