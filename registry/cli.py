@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from importlib.metadata import PackageNotFoundError, version
 
 from registry.admin_cli import add_commands
 from registry.maintenance_cli import add_commands as add_maintenance_commands
@@ -27,8 +28,16 @@ def _serve(args: argparse.Namespace) -> int:
     return serve(config)
 
 
+def _version() -> str:
+    try:
+        return version("berth")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="berth", description="Berth container registry")
+    parser.add_argument("--version", action="version", version=f"berth {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the registry")

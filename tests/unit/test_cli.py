@@ -43,3 +43,8 @@ def test_commands_work_on_a_registry_serve_created(fresh_berth):
     result = _berth("project", "list", "--data", str(server.data_dir))
     assert result.returncode == 0, result.stderr
     assert "library" in result.stdout
+
+
+def test_version():
+    result = _berth("--version")
+    assert result.returncode == 0 and result.stdout.startswith("berth 0.")
