@@ -13,7 +13,9 @@ from typing import Any
 
 import yaml
 
-DEFAULTS_FILE = Path(__file__).resolve().parent.parent / "conf" / "berth.yml"
+# conf/berth.yml, shipped inside the package (registry/defaults.yml links to it) so that a
+# normal, non-editable install finds its defaults wherever it runs.
+DEFAULTS_FILE = Path(__file__).parent / "defaults.yml"
 _ALIASES = {"BERTH_ADMIN_PASSWORD": "auth.admin_password", "BERTH_DATA": "data_dir"}
 
 
