@@ -52,6 +52,24 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+
+# writev takes at most this many pieces (Linux: 1024); a body that arrives in many small
+# TCP segments or chunks would otherwise fail with EINVAL.
+IOV_MAX = os.sysconf("SC_IOV_MAX") if "SC_IOV_MAX" in os.sysconf_names else 1024
+
+
+def _write_all(fd: int, pieces: list[bytes]) -> None:
+    """Write every piece in order, in as few system calls as writev allows, short writes included."""
+    views = [memoryview(p) for p in pieces if p]
+    while views:
+        written = os.writev(fd, views[:IOV_MAX])
+        while views and written >= len(views[0]):
+            written -= len(views[0])
+            views.pop(0)
+        if written:
+            views[0] = views[0][written:]
+
+
 class FilesystemBlobStore(BlobStore):
     def __init__(self, root: Path, fsync: bool = True) -> None:
         self.root = Path(root)
@@ -158,12 +176,12 @@ class FilesystemBlobStore(BlobStore):
                     on_chunk(chunk)
                 pending.append(chunk)
                 pending_len += len(chunk)
-                if pending_len >= WRITE_BATCH:
-                    os.writev(fd, pending)
+                if pending_len >= WRITE_BATCH or len(pending) >= IOV_MAX:
+                    _write_all(fd, pending)
                     size += pending_len
                     pending, pending_len = [], 0
             if pending:
-                os.writev(fd, pending)
+                _write_all(fd, pending)
                 size += pending_len
             return size
         finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import random
 import time
 from collections.abc import AsyncIterator
 
@@ -99,6 +100,35 @@ async def test_upload_in_chunks_across_part_boundaries(blobs: BlobStore):
     assert await blobs.upload_commit("upload-chunks", digest) == len(data)
     assert await blobs.get_bytes(digest) == data
     assert await blobs.upload_size("upload-chunks") is None
+
+
+@pytest.mark.parametrize("piece_size, count", [(1, 5000), (5, 3000), (7, 1025), (4096, 1500)])
+async def test_upload_in_many_tiny_pieces(blobs: BlobStore, piece_size: int, count: int):
+    """Bodies arrive in as many pieces as the network makes: more than writev takes at once."""
+    data = os.urandom(piece_size * count + 3)
+    upload_id = f"upload-tiny-{piece_size}"
+    await blobs.upload_start(upload_id)
+    assert await blobs.upload_append(upload_id, 0, pieces(data, piece_size)) == len(data)
+    assert await blobs.upload_size(upload_id) == len(data)
+    await blobs.upload_commit(upload_id, digest_of(data))
+    assert await collect(blobs.read(digest_of(data))) == data
+
+
+async def test_upload_in_pieces_of_random_sizes(blobs: BlobStore):
+    generator = random.Random(7)
+    data = os.urandom(300_000)
+
+    async def random_pieces() -> AsyncIterator[bytes]:
+        position = 0
+        while position < len(data):
+            size = generator.choice([1, 2, 3, 100, 1500, 65536])
+            yield data[position:position + size]
+            position += size
+
+    await blobs.upload_start("upload-random")
+    assert await blobs.upload_append("upload-random", 0, random_pieces()) == len(data)
+    await blobs.upload_commit("upload-random", digest_of(data))
+    assert await collect(blobs.read(digest_of(data))) == data
 
 
 async def test_upload_is_invisible_until_commit(blobs: BlobStore):
