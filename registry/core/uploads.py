@@ -12,7 +12,7 @@ import asyncio
 import hashlib
 import time
 import uuid
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 
 from registry.core.digest import Digest
@@ -20,6 +20,18 @@ from registry.core.errors import RegistryError, upload_unknown
 from registry.core.links import BlobLinks
 from storage.blobs.base import BlobStore, BlobUploadUnknown
 from storage.meta.store import MetaStore
+
+
+def _range_error(message: str, size: int) -> RegistryError:
+    error = RegistryError("RANGE_INVALID", message, {"size": size})
+    error.headers["Range"] = f"0-{max(size - 1, 0)}"
+    return error
+
+
+async def _nothing() -> AsyncIterator[bytes]:
+    """An empty body: appended at an offset, it cuts the upload back to that offset."""
+    for piece in ():
+        yield piece
 
 
 @dataclass(slots=True)
@@ -76,18 +88,15 @@ class UploadService:
         return await self._session(repo, upload_id)
 
     async def append(
-        self, repo: str, upload_id: str, chunks: AsyncIterable[bytes], start: int | None = None
+        self, repo: str, upload_id: str, chunks: AsyncIterable[bytes], span: tuple[int, int] | None = None
     ) -> int:
-        """Append a chunk; ``start`` (from Content-Range) must be the current size."""
+        """Append a chunk; ``span`` (from Content-Range) must start at the current size and
+        cover exactly the bytes sent, whatever the body's framing (a chunked body's length
+        is known only once it is read; a chunk that disagrees is taken back whole)."""
         async with self._lock(upload_id):
             size = await self._session(repo, upload_id)
-            if start is not None and start != size:
-                error = RegistryError(
-                    "RANGE_INVALID", f"chunk starts at {start} but the upload has {size} bytes",
-                    {"size": size},
-                )
-                error.headers["Range"] = f"0-{max(size - 1, 0)}"
-                raise error
+            if span is not None and span[0] != size:
+                raise _range_error(f"chunk starts at {span[0]} but the upload has {size} bytes", size)
             state = self._hashes.get(upload_id)
             if state is not None and state.offset != size:
                 state = None
@@ -102,6 +111,11 @@ class UploadService:
                 # A broken body leaves the hash out of step with the data.
                 self._hashes.pop(upload_id, None)
                 raise
+            if span is not None and new_size - size != span[1] - span[0] + 1:
+                self._hashes.pop(upload_id, None)
+                await self.blobs.upload_append(upload_id, size, _nothing())  # back to where it was
+                raise _range_error(f"Content-Range {span[0]}-{span[1]} announced {span[1] - span[0] + 1} "
+                                   f"bytes but {new_size - size} arrived", size)
             if state is not None:
                 state.offset = new_size
             await self.meta.touch_upload(upload_id)

@@ -112,9 +112,7 @@ def _content_range(request: web.Request) -> tuple[int, int] | None:
 
 async def patch(request: web.Request, name: str, upload_id: str) -> web.StreamResponse:
     span = _content_range(request)
-    size = await request.app[SERVICES].uploads.append(
-        name, upload_id, _body(request), span[0] if span else None
-    )
+    size = await request.app[SERVICES].uploads.append(name, upload_id, _body(request), span)
     return web.Response(status=202, headers=_progress(name, upload_id, size))
 
 
@@ -125,7 +123,7 @@ async def finish(request: web.Request, name: str, upload_id: str) -> web.StreamR
     uploads = request.app[SERVICES].uploads
     if request.content_length or request.headers.get("Transfer-Encoding"):
         span = _content_range(request)
-        await uploads.append(name, upload_id, _body(request), span[0] if span else None)
+        await uploads.append(name, upload_id, _body(request), span)
     await uploads.finish(name, upload_id, digest)
     return _created(name, str(digest))
 

@@ -86,3 +86,27 @@ def test_monolithic_post_and_final_put_in_many_pieces(berth, client, repo, data)
     status, reply = _send(berth.port, head, _segments(other, 4), pause=0.0003)
     assert status == 201, reply
     assert client.get(f"/v2/{repo}/blobs/{other_digest}").content == other
+
+
+@pytest.mark.parametrize("framing", ["chunked", "content-length"])
+def test_content_range_must_cover_what_arrives(berth, client, repo, framing):
+    """Checked once the body is read, so a chunked PATCH cannot claim more than it sends."""
+    location = _start(client, repo)
+    first = b"hello"
+    if framing == "chunked":
+        head = (f"PATCH {location} HTTP/1.1\r\nHost: x\r\nAuthorization: {AUTH}\r\nContent-Range: 0-99\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n")
+        status, reply = _send(berth.port, head, _chunked(first, 5))
+        assert status == 416, reply
+    else:
+        r = client.patch(location, data=first, headers={"Content-Range": "0-99"})
+        assert r.status_code in (400, 416), r.text
+    progress = client.get(location)
+    assert progress.status_code == 204 and progress.headers["Range"] == "0-0"  # nothing kept
+    whole = first + b" world"
+    r = client.patch(location, data=whole, headers={"Content-Range": f"0-{len(whole) - 1}"})
+    assert r.status_code == 202, r.text
+    assert r.headers["Range"] == f"0-{len(whole) - 1}"
+    digest = "sha256:" + hashlib.sha256(whole).hexdigest()
+    assert client.put(location, params={"digest": digest}).status_code == 201
+    assert client.get(f"/v2/{repo}/blobs/{digest}").content == whole
