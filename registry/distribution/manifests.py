@@ -4,7 +4,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from registry.core.errors import RegistryError
-from registry.core.streams import read_at_most
+from registry.http.bodies import read_body
 from registry.http.keys import CONFIG, SERVICES
 
 
@@ -47,7 +47,7 @@ async def put(request: web.Request, name: str, reference: str) -> web.StreamResp
     declared = request.content_length
     if declared is not None and declared > limit:
         raise RegistryError("TOO_LARGE", f"manifest exceeds the {limit}-byte limit", status=413)
-    body = await read_at_most(request.content, limit)
+    body = await read_body(request, limit)
     if declared is not None and len(body) != declared and len(body) <= limit:
         raise RegistryError("SIZE_INVALID", "body is shorter than Content-Length")
     digest, parsed, tags = await services.manifests.put(

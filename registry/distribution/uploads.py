@@ -9,6 +9,7 @@ from aiohttp import web
 from registry.auth.access import Scope
 from registry.core.errors import RegistryError
 from registry.core.names import parse_digest, validate_name
+from registry.http.bodies import body_pieces
 from registry.http.keys import ACCESS, SERVICES
 
 _CONTENT_RANGE_RE = re.compile(r"^(?:bytes[ =])?(\d+)-(\d+)(?:/\d+|/\*)?$")
@@ -44,7 +45,7 @@ async def _body(request: web.Request):
     """
     expected = request.content_length
     received = 0
-    async for chunk, _ in request.content.iter_chunks():
+    async for chunk in body_pieces(request):
         received += len(chunk)
         yield chunk
     if expected is not None and received != expected:
