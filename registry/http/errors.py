@@ -15,7 +15,7 @@ from registry.core.errors import RegistryError
 
 log = logging.getLogger("berth.http")
 
-_HTTP_CODES = {
+HTTP_CODES = {
     400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "DENIED", 404: "NOT_FOUND",
     405: "UNSUPPORTED", 409: "CONFLICT", 411: "SIZE_INVALID", 412: "PRECONDITION",
     413: "TOO_LARGE", 414: "NAME_INVALID", 415: "UNSUPPORTED", 416: "RANGE_INVALID",
@@ -42,7 +42,7 @@ async def error_middleware(request: web.Request, handler) -> web.StreamResponse:
     except HTTPException as exc:
         if exc.status < 400:
             raise
-        code = _HTTP_CODES.get(exc.status, "UNKNOWN")
+        code = HTTP_CODES.get(exc.status, "UNKNOWN")
         error = RegistryError(code, exc.reason or "request refused", status=exc.status)
         error.headers.update({k: v for k, v in exc.headers.items() if k.lower() in ("allow", "www-authenticate")})
         return error_response(request, error)

@@ -21,6 +21,7 @@ from registry.config import Config, ConfigError
 from registry.core.services import close_services, open_services
 from registry.http.app import create_app
 from registry.http.inflight import INFLIGHT
+from registry.http.protocol_errors import JsonErrorAppRunner
 
 log = logging.getLogger("berth")
 ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tfs "%{User-Agent}i"'
@@ -82,7 +83,7 @@ async def _serve_until_signalled(config: Config, sock: socket.socket) -> None:
     """
     app = create_app(config)
     timeout = float(config["http.shutdown_timeout"])
-    runner = web.AppRunner(
+    runner = JsonErrorAppRunner(
         app, handle_signals=False, shutdown_timeout=timeout,
         # aiohttp closes a connection whose request has not fully arrived (or that sits idle)
         # this long after it opened or after its last response: slowloris protection.
