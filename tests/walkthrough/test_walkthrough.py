@@ -3,11 +3,9 @@ a pull Secret made by kubectl, and the node agent running the Deployment and Pod
 """
 from __future__ import annotations
 
-import json
 import shutil
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,11 +16,8 @@ from tests.conftest import ADMIN
 from tests.support.admin import add_project
 from tests.support.client import RegistryClient
 from tests.support.images import make_image, write_oci_layout
-from tests.support.server import ROOT
+from tests.walkthrough.agent import DEPLOYMENT, deployment_for, events, run_agent
 
-# The walkthrough's own Deployment, pointed at the test registry instead of 192.168.30.15.
-DEPLOYMENT = (ROOT / "conf" / "examples" / "agent" / "nginx-deployment.yaml").read_text()
-WALKTHROUGH_HOST = "192.168.30.15"
 PULL_SECRETS = "      imagePullSecrets:\n      - name: harbor-pull-secret\n"
 
 POD = """\
@@ -52,18 +47,6 @@ def _secret(host: str, path: Path) -> Path:
     return path
 
 
-def _agent(state: Path, *args: str) -> tuple[int, dict]:
-    result = subprocess.run([sys.executable, "-m", "registry", "agent", "run", "--state", str(state), "--json",
-                             "--quiet", "--fast-backoff", "1000", "--attempts", "2", *args],
-                            cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert "Traceback" not in result.stderr, result.stderr
-    return result.returncode, json.loads(result.stdout)
-
-
-def _events(report: dict) -> list[tuple[str, str]]:
-    return [(e["reason"], e["message"]) for pod in report["pods"] for e in pod["events"]]
-
-
 def _pull_count(server, repo: str) -> int:
     time.sleep(1.5)  # counters are flushed every second in this test server
     with sqlite3.connect(server.data_dir / "berth.db") as db:
@@ -86,14 +69,15 @@ def test_deployment_with_pull_secret_pulls_once(registry, tmp_path):
     image = f"{registry.host}/gxs-project/nginx:111"
     manifest = tmp_path / "nginx-deployment.yaml"
     assert image.startswith(registry.host)
-    manifest.write_text(DEPLOYMENT.replace(WALKTHROUGH_HOST, registry.host))
+    manifest.write_text(deployment_for(registry.host))
     before = _pull_count(registry, "gxs-project/nginx")
-    code, report = _agent(tmp_path / "node", str(manifest), "--secret", str(_secret(registry.host, tmp_path / "s.yaml")))
+    secret = _secret(registry.host, tmp_path / "s.yaml")
+    code, report = run_agent(tmp_path / "node", str(manifest), "--secret", str(secret))
     assert code == 0, report
     assert len(report["pods"]) == 2 and all(p["status"] == "ImagesReady" for p in report["pods"])
-    reasons = [r for r, _ in _events(report)]
+    reasons = [r for r, _ in events(report)]
     assert reasons.count("Pulled") == 2
-    messages = [m for _, m in _events(report)]
+    messages = [m for _, m in events(report)]
     assert sum(m.startswith("Successfully pulled image") for m in messages) == 1
     assert sum("already present on machine" in m for m in messages) == 1
     assert _pull_count(registry, "gxs-project/nginx") == before + 1
@@ -102,12 +86,12 @@ def test_deployment_with_pull_secret_pulls_once(registry, tmp_path):
 def test_deployment_without_secret_backs_off(registry, tmp_path):
     manifest = tmp_path / "nginx-deployment.yaml"
     assert PULL_SECRETS in DEPLOYMENT
-    manifest.write_text(DEPLOYMENT.replace(WALKTHROUGH_HOST, registry.host).replace(PULL_SECRETS, ""))
-    code, report = _agent(tmp_path / "node", str(manifest))
+    manifest.write_text(deployment_for(registry.host).replace(PULL_SECRETS, ""))
+    code, report = run_agent(tmp_path / "node", str(manifest))
     assert code == 1
-    reasons = [r for r, _ in _events(report)]
+    reasons = [r for r, _ in events(report)]
     assert "Failed" in reasons and "BackOff" in reasons
-    failed = [m for r, m in _events(report) if r == "Failed"]
+    failed = [m for r, m in events(report) if r == "Failed"]
     assert any("ErrImagePull" in m or "unauthorized" in m.lower() for m in failed)
     assert any("ImagePullBackOff" in m for m in failed)
     assert _pull_count(registry, "gxs-project/nginx") == 0
@@ -118,16 +102,16 @@ def test_latest_with_always_pulls_every_time(registry, tmp_path):
     pod.write_text(POD.format(name="always", image=f"{registry.host}/gxs-project/nginx:latest", policy="Always", init=""))
     secret = _secret(registry.host, tmp_path / "s.yaml")
     for _ in range(2):
-        code, report = _agent(tmp_path / "node", str(pod), "--secret", str(secret))
+        code, report = run_agent(tmp_path / "node", str(pod), "--secret", str(secret))
         assert code == 0
-        assert any(m.startswith("Successfully pulled image") for _, m in _events(report))
+        assert any(m.startswith("Successfully pulled image") for _, m in events(report))
     assert _pull_count(registry, "gxs-project/nginx") == 2
 
 
 def test_never_with_image_absent(registry, tmp_path):
     pod = tmp_path / "pod.yaml"
     pod.write_text(POD.format(name="never", image=f"{registry.host}/gxs-project/nginx:111", policy="Never", init=""))
-    code, report = _agent(tmp_path / "node", str(pod))
+    code, report = run_agent(tmp_path / "node", str(pod))
     assert code == 1
     assert report["pods"][0]["containers"][0]["reason"] == "ErrImageNeverPull"
 
@@ -138,9 +122,9 @@ def test_init_containers_pull_in_order(registry, tmp_path):
     pod = tmp_path / "pod.yaml"
     pod.write_text(POD.format(name="inits", image=f"{registry.host}/gxs-project/nginx:111", policy="IfNotPresent",
                               init=init))
-    code, report = _agent(tmp_path / "node", str(pod), "--secret", str(_secret(registry.host, tmp_path / "s.yaml")))
+    code, report = run_agent(tmp_path / "node", str(pod), "--secret", str(_secret(registry.host, tmp_path / "s.yaml")))
     assert code == 0, report
-    pulling = [m for r, m in _events(report) if r == "Pulling"]
+    pulling = [m for r, m in events(report) if r == "Pulling"]
     assert pulling == [f'Pulling image "{registry.host}/gxs-project/nginx:111"',
                        f'Pulling image "{registry.host}/gxs-project/nginx:latest"']
 
@@ -156,8 +140,8 @@ def test_corrupted_blob_is_rejected(registry, tmp_path):
     pod.write_text(POD.format(name="corrupt", image=f"{registry.host}/gxs-project/nginx:111", policy="IfNotPresent",
                               init=""))
     state = tmp_path / "node"
-    code, report = _agent(state, str(pod), "--secret", str(_secret(registry.host, tmp_path / "s.yaml")))
+    code, report = run_agent(state, str(pod), "--secret", str(_secret(registry.host, tmp_path / "s.yaml")))
     assert code == 1
-    assert any("digest" in m.lower() for r, m in _events(report) if r == "Failed")
+    assert any("digest" in m.lower() for r, m in events(report) if r == "Failed")
     stored = [p for p in (state / "images" / "blobs" / "sha256").glob("*")] if (state / "images").exists() else []
     assert all(p.name != layer.name for p in stored)
