@@ -7,6 +7,7 @@ aiohttp refuses larger bodies with 413 before they are read into memory.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from aiohttp import web
@@ -14,6 +15,10 @@ from aiohttp import web
 from registry.core.errors import RegistryError
 
 _MISSING = object()
+# Record ids are the database's 64-bit integers; no record has a larger one.
+MAX_ID = 2**63 - 1
+_ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
+_KIND_NAMES = {str: "a string", int: "an integer", bool: "a boolean", dict: "an object", list: "a list"}
 
 
 def bad_request(message: str) -> RegistryError:
@@ -43,10 +48,25 @@ def field(body: dict[str, Any], name: str, kind: type | tuple[type, ...], defaul
         return default
     kinds = kind if isinstance(kind, tuple) else (kind,)
     if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
-        names = " or ".join(k.__name__ for k in kinds).replace("str", "string").replace("int", "integer")
-        raise bad_request(f"{name} must be a {names}")
+        raise bad_request(f"{name} must be {' or '.join(_KIND_NAMES.get(k, k.__name__) for k in kinds)}")
     if isinstance(value, str) and len(value) > max_length:
         raise bad_request(f"{name} is longer than {max_length} characters")
+    return value
+
+
+def positive_int(raw: str, name: str, maximum: int = MAX_ID) -> int:
+    """``raw`` as an integer from 1 to ``maximum``: ASCII digits only (``str.isdigit`` also takes
+    ``²`` and other digits ``int`` refuses), else a 400 that names the parameter."""
+    value = int(raw) if _ASCII_DIGITS.fullmatch(raw) else 0
+    if not 1 <= value <= maximum:
+        raise bad_request(f"{name} must be an integer from 1 to {maximum}")
+    return value
+
+
+def record_id(value: object, name: str) -> int:
+    """An id given in a JSON body: an integer (never a boolean) that a record could have."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
+        raise bad_request(f"{name} must be an integer from 1 to {MAX_ID}")
     return value
 
 
@@ -65,8 +85,5 @@ def done() -> web.Response:
 
 
 def path_id(request: web.Request, name: str) -> int:
-    """A numeric id from the path; anything else is a 400."""
-    raw = request.match_info[name]
-    if not raw.isdigit() or len(raw) > 18:
-        raise bad_request(f"{name} must be a positive integer")
-    return int(raw)
+    """A record id from the path; anything else is a 400."""
+    return positive_int(request.match_info[name], name)

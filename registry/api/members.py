@@ -8,7 +8,7 @@ from aiohttp import web
 
 from registry.api import render
 from registry.api.auth import project_access
-from registry.api.body import bad_request, created, done, field, json_response, path_id, read_json
+from registry.api.body import bad_request, created, done, field, json_response, path_id, read_json, record_id
 from registry.api.paging import page_of, paged
 from registry.core.errors import RegistryError
 from registry.http.keys import SERVICES
@@ -38,8 +38,8 @@ async def add_member(request: web.Request) -> web.Response:
     body = await read_json(request)
     role_id = field(body, "role_id", int)
     who = field(body, "member_user", dict)
-    if isinstance(who.get("user_id"), int) and not isinstance(who.get("user_id"), bool):
-        user = await services.meta.users.by_id(who["user_id"])
+    if who.get("user_id") is not None:
+        user = await services.meta.users.by_id(record_id(who["user_id"], "member_user.user_id"))
     elif isinstance(who.get("username"), str):
         user = await services.meta.users.by_name(who["username"])
     else:

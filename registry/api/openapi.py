@@ -1,5 +1,10 @@
 """The OpenAPI 3 document of the /api/v2.0 subset Berth implements, built from the route
 table so that it cannot drift from it, with Harbor's model names and fields.
+
+The document is meant to be true: its types, required fields, limits and patterns are
+Berth's own rules (taken from where they are enforced), its responses are the statuses
+each operation can answer, and a test replays requests generated from it against a
+running server.
 """
 from __future__ import annotations
 
@@ -9,24 +14,57 @@ from typing import Any
 
 from aiohttp import web
 
+from registry.api.body import MAX_ID
+from registry.api.paging import DEFAULT_SIZE, MAX_PAGE, MAX_SIZE
+from registry.core.accounts import USERNAME_RE
+from registry.core.names import TAG_RE
+from registry.core.projects import PROJECT_NAME_RE
+from registry.core.quotas import MAX_STORAGE_LIMIT, UNLIMITED
+from registry.core.rbac import ROLE_NAMES
+from registry.core.robots import MAX_DURATION_DAYS, ROBOT_NAME_RE
+from registry.core.webhooks import EVENT_TYPES, MAX_TARGETS
+
 S, I, B = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
 TIME = {"type": "string", "format": "date-time"}
 OBJ = {"type": "object", "additionalProperties": True}
+ID = {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID}
+STORAGE_LIMIT = {"type": "integer", "format": "int64", "minimum": UNLIMITED, "maximum": MAX_STORAGE_LIMIT,
+                 "description": "Bytes; -1 is unlimited"}
+DURATION = {"type": "integer", "minimum": -1, "maximum": MAX_DURATION_DAYS,
+            "description": "Days; -1 (or 0) never expires"}
+# A project in a path is its name or its id: both are made of these characters.
+PROJECT_KEY = "[a-z0-9._-]+"
 
 
-def _obj(**props: Any) -> dict:
-    return {"type": "object", "properties": props}
+def _text(pattern: re.Pattern[str], max_length: int) -> dict:
+    return {"type": "string", "pattern": pattern.pattern, "maxLength": max_length}
+
+
+def _obj(*required: str, **props: Any) -> dict:
+    """An object schema; ``required`` names the fields a request must carry."""
+    schema: dict[str, Any] = {"type": "object", "properties": props}
+    if required:
+        schema["required"] = list(required)
+    return schema
 
 
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _list(item: dict) -> dict:
-    return {"type": "array", "items": item}
+def _list(item: dict, **limits: int) -> dict:
+    return {"type": "array", "items": item, **limits}
 
 
 TAG = _obj(name=S, push_time=TIME, pull_time=TIME, immutable=B)
+PUBLIC = {"type": "string", "enum": ["true", "false"]}
+ROLE_ID = {"type": "integer", "enum": sorted(ROLE_NAMES)}
+EVENT_TYPE = {"type": "string", "enum": sorted(EVENT_TYPES.values())}
+PROJECT_NAME = _text(PROJECT_NAME_RE, 255)
+PERMISSIONS = _list(_ref("RobotPermission"))
+DESCRIPTION = {"type": "string", "maxLength": 1024}
+SECRET = {"type": "string", "minLength": 8, "maxLength": 128,
+          "description": "8-128 characters with an upper-case letter, a lower-case letter and a digit"}
 SCHEMAS: dict[str, dict] = {
     "Errors": _obj(errors=_list(_obj(code=S, message=S))),
     "Health": _obj(status=S, components=_list(_obj(name=S, status=S, error=S))),
@@ -35,20 +73,21 @@ SCHEMAS: dict[str, dict] = {
                         has_ca_root=B, read_only=B, notification_enable=B, registry_storage_provider_name=S),
     "Statistic": _obj(private_project_count=I, public_project_count=I, total_project_count=I,
                       private_repo_count=I, public_repo_count=I, total_repo_count=I, total_storage_consumption=I),
-    "ProjectMetadata": _obj(public={"type": "string", "enum": ["true", "false"]}),
+    "ProjectMetadata": _obj(public=PUBLIC),
     "Project": _obj(project_id=I, owner_id=I, owner_name=S, name=S, registry_id={"type": "integer", "nullable": True},
                     creation_time=TIME, update_time=TIME, deleted=B, togglable=B, current_user_role_id=I,
                     current_user_role_ids=_list(I), repo_count=I, metadata=_ref("ProjectMetadata"),
-                    storage_limit=I),
-    "ProjectReq": _obj(project_name={"type": "string", "maxLength": 255}, public=B, metadata=_ref("ProjectMetadata"),
-                       storage_limit={"type": "integer", "format": "int64"}),
+                    storage_limit=STORAGE_LIMIT),
+    "ProjectReq": _obj("project_name", project_name=PROJECT_NAME, public=B, metadata=_ref("ProjectMetadata"),
+                       storage_limit=STORAGE_LIMIT),
+    "ProjectUpdateReq": _obj(public=B, metadata=_ref("ProjectMetadata"), storage_limit=STORAGE_LIMIT),
     "ProjectSummary": _obj(repo_count=I, project_admin_count=I, maintainer_count=I, developer_count=I,
                            guest_count=I, limited_guest_count=I,
-                           quota=_obj(hard=_obj(storage=I), used=_obj(storage=I))),
+                           quota=_obj(hard=_obj(storage=STORAGE_LIMIT), used=_obj(storage=I))),
     "Repository": _obj(project_id=I, name=S, description=S, artifact_count=I, pull_count=I, creation_time=TIME,
                        update_time=TIME),
     "Tag": TAG,
-    "TagReq": _obj(name=S),
+    "TagReq": _obj("name", name=_text(TAG_RE, 128)),
     "Artifact": _obj(type=S, media_type=S, manifest_media_type=S, artifact_type=S, project_id=I,
                      repository_name=S, digest=S, size=I, push_time=TIME, pull_time=TIME, pull_count=I,
                      extra_attrs=OBJ, annotations=OBJ, tags=_list(TAG), labels=_list(OBJ), accessories=_list(OBJ),
@@ -58,55 +97,84 @@ SCHEMAS: dict[str, dict] = {
                                          pull_count=I, artifact_count=I))),
     "AuditLog": _obj(id=I, username=S, resource=S, resource_type=S, operation=S, operation_result=B,
                      op_time=TIME),
-    "ProjectMemberEntity": _obj(id=I, project_id=I, entity_id=I, entity_name=S, entity_type=S, role_id=I,
+    "ProjectMemberEntity": _obj(id=I, project_id=I, entity_id=I, entity_name=S, entity_type=S, role_id=ROLE_ID,
                                 role_name=S),
-    "ProjectMember": _obj(role_id=I, member_user=_obj(user_id=I, username=S)),
-    "RoleRequest": _obj(role_id=I),
+    "ProjectMember": _obj("role_id", "member_user", role_id=ROLE_ID,
+                          member_user=_obj(user_id=ID, username={"type": "string", "maxLength": 255})),
+    "RoleRequest": _obj("role_id", role_id=ROLE_ID),
     "UserResp": _obj(user_id=I, username=S, email=S, realname=S, comment=S, sysadmin_flag=B,
                      admin_role_in_auth=B, creation_time=TIME, update_time=TIME),
-    "UserCreationReq": _obj(username=S, password=S, email=S, realname=S, comment=S),
-    "UserProfile": _obj(email=S, realname=S, comment=S),
+    "UserCreationReq": _obj("username", "password", username=_text(USERNAME_RE, 255), password=SECRET,
+                            email={"type": "string", "maxLength": 255}, realname={"type": "string", "maxLength": 255},
+                            comment=DESCRIPTION),
+    "UserProfile": _obj(email={"type": "string", "maxLength": 255}, realname={"type": "string", "maxLength": 255},
+                        comment={"type": "string", "maxLength": 255}),
     "UserSearchRespItem": _obj(user_id=I, username=S),
-    "PasswordReq": _obj(old_password=S, new_password=S),
-    "SysAdminFlag": _obj(sysadmin_flag=B),
-    "RobotPermission": _obj(kind=S, namespace=S, access=_list(_obj(resource=S, action=S, effect=S))),
-    "Robot": _obj(id=I, name=S, description=S, level=S, duration=I, disable=B, editable=B, expires_at=I,
-                  permissions=_list(_ref("RobotPermission")), creator_type=S, creator_ref=S, creation_time=TIME,
-                  update_time=TIME),
-    "RobotCreate": _obj(name=S, description=S, secret=S, level={"type": "string", "enum": ["system", "project"]},
-                        disable=B, duration=I, permissions=_list(_ref("RobotPermission"))),
+    "PasswordReq": _obj("new_password", old_password={**SECRET, "minLength": 0,
+                                                      "description": "Required to change your own password"},
+                        new_password=SECRET),
+    "SysAdminFlag": _obj("sysadmin_flag", sysadmin_flag=B),
+    "RobotPermission": _obj("kind", "namespace", "access", kind={"type": "string", "enum": ["project", "system"]},
+                            namespace=S,
+                            access=_list(_obj("action", resource=S, action=S, effect=S))),
+    "Robot": _obj(id=I, name=S, description=DESCRIPTION, level={"type": "string", "enum": ["system", "project"]},
+                  duration=DURATION, disable=B, editable=B, expires_at=I, permissions=PERMISSIONS, creator_type=S,
+                  creator_ref=S, creation_time=TIME, update_time=TIME),
+    "RobotCreate": _obj("name", "level", name=_text(ROBOT_NAME_RE, 255), description=DESCRIPTION, secret=SECRET,
+                        level={"type": "string", "enum": ["system", "project"]}, disable=B, duration=DURATION,
+                        permissions=PERMISSIONS),
     "RobotCreated": _obj(id=I, name=S, secret=S, creation_time=TIME, expires_at=I),
-    "RobotSec": _obj(secret=S),
-    "Quota": _obj(id=I, ref=_obj(id=I, name=S, owner_name=S), hard=_obj(storage=I), used=_obj(storage=I),
-                  creation_time=TIME, update_time=TIME),
-    "QuotaUpdateReq": _obj(hard=_obj(storage=I)),
-    "WebhookPolicy": _obj(id=I, project_id=I, name=S, description=S, enabled=B, creator=S, creation_time=TIME,
-                          update_time=TIME,
-                          event_types=_list({"type": "string",
-                                             "enum": ["PUSH_ARTIFACT", "PULL_ARTIFACT", "DELETE_ARTIFACT"]}),
-                          targets=_list(_obj(type=S, address=S, auth_header=S, skip_cert_verify=B))),
+    "RobotSec": _obj(secret=SECRET),
+    "Quota": _obj(id=I, ref=_obj(id=I, name=S, owner_name=S), hard=_obj(storage=STORAGE_LIMIT),
+                  used=_obj(storage=I), creation_time=TIME, update_time=TIME),
+    "QuotaUpdateReq": _obj("hard", hard=_obj("storage", storage=STORAGE_LIMIT)),
+    "WebhookPolicy": _obj("name", "targets", "event_types", id=I, project_id=I,
+                          name={"type": "string", "maxLength": 255}, description=DESCRIPTION, enabled=B, creator=S,
+                          creation_time=TIME, update_time=TIME, event_types=_list(EVENT_TYPE, minItems=1),
+                          targets=_list(_obj("address", type={"type": "string", "enum": ["http"]},
+                                             address={"type": "string", "format": "uri", "maxLength": 2048},
+                                             auth_header=S, skip_cert_verify=B),
+                                        minItems=1, maxItems=MAX_TARGETS)),
 }
 
 QUERY: dict[str, tuple[str, dict]] = {
-    "page": ("Page number, from 1", {"type": "integer", "default": 1, "minimum": 1}),
-    "page_size": ("Items per page", {"type": "integer", "default": 10, "maximum": 100}),
+    "page": ("Page number, from 1", {"type": "integer", "default": 1, "minimum": 1, "maximum": MAX_PAGE}),
+    "page_size": ("Items per page",
+                  {"type": "integer", "default": DEFAULT_SIZE, "minimum": 1, "maximum": MAX_SIZE}),
     "q": ("Query: key=value (exact) or key=~value (fuzzy), comma-separated", S),
     "name": ("Project name (exact, or ~fuzzy)", S),
-    "public": ("Only public (true) or private (false) projects", {"type": "string", "enum": ["true", "false"]}),
-    "project_name": ("Project name to look for", S),
+    "public": ("Only public (true) or private (false) projects", PUBLIC),
+    "project_name": ("Project name to look for", {"type": "string", "minLength": 1}),
     "with_tag": ("Accepted for compatibility; tags are always included", B),
     "from": ("Source: <project>/<repository>@<digest> or <project>/<repository>:<tag>", S),
     "entityname": ("Part of a member's name", S),
     "username": ("Part of a username", S),
     "reference_id": ("Project id", S),
 }
-PATH_HINTS = {
-    "project": "Project name, or id unless X-Is-Resource-Name is true (repository paths: name only)",
-    "repository": "Repository name without the project; a/b is sent as a%252Fb",
-    "reference": "Tag or digest",
+REQUIRED_QUERY = frozenset({"project_name", "from"})
+PATH: dict[str, tuple[str, dict]] = {
+    "project": ("Project name, or id unless X-Is-Resource-Name is true (repository paths: name only)",
+                {"type": "string", "pattern": f"^{PROJECT_KEY}$", "maxLength": 255}),
+    "repository": ("Repository name without the project; a/b is sent as a%252Fb", S),
+    "reference": ("Tag or digest", S),
+    "tag": ("Tag name", S),
+    "member_id": ("The member's user id", ID),
+    "policy_id": ("Webhook policy id", ID),
+    "user_id": ("User id", ID),
+    "robot_id": ("Robot account id", ID),
+    "quota_id": ("Quota id (the project's id)", ID),
 }
 STATUS_TEXT = {200: "Success", 201: "Created", 400: "Bad request", 401: "Unauthorized", 403: "Forbidden",
                404: "Not found", 409: "Conflict", 412: "Precondition failed", 413: "Body too large"}
+
+
+def path_parameters(path: str) -> list[str]:
+    return re.findall(r"{(\w+)}", path)
+
+
+def router_path(path: str) -> str:
+    """``path`` for aiohttp's router: a project key outside its documented characters matches no route."""
+    return path.replace("{project}", "{project:" + PROJECT_KEY + "}")
 
 
 def _schema(name: str) -> dict:
@@ -118,10 +186,25 @@ def _schema(name: str) -> dict:
     return {"application/json": {"schema": inner}}
 
 
+def _errors(route) -> list[int]:
+    """The refusals ``route`` can answer: its own, plus what bodies and parameters bring.
+
+    Any body can be malformed (400) or too large (413); parameters with rules can be broken (400).
+    """
+    codes = set(route.errors)
+    checked = route.query or any(PATH[n][1] is ID for n in path_parameters(route.path))
+    if route.body or checked:
+        codes.add(400)
+    if route.body:
+        codes.add(413)
+    return sorted(codes)
+
+
 def _operation(route, op_id: str) -> dict:
-    params = [{"name": n, "in": "path", "required": True, "description": PATH_HINTS.get(n, n), "schema": S}
-              for n in re.findall(r"{(\w+)}", route.path)]
-    params += [{"name": n, "in": "query", "description": QUERY[n][0], "schema": QUERY[n][1]} for n in route.query]
+    params = [{"name": n, "in": "path", "required": True, "description": PATH[n][0], "schema": PATH[n][1]}
+              for n in path_parameters(route.path)]
+    params += [{"name": n, "in": "query", "required": n in REQUIRED_QUERY, "description": QUERY[n][0],
+                "schema": QUERY[n][1]} for n in route.query]
     ok: dict[str, Any] = {"description": STATUS_TEXT[route.ok]}
     if route.returns:
         ok["content"] = _schema(route.returns)
@@ -130,7 +213,7 @@ def _operation(route, op_id: str) -> dict:
     operation: dict[str, Any] = {
         "operationId": op_id, "summary": route.summary, "tags": [route.tag], "parameters": params,
         "responses": {str(route.ok): ok, **{str(code): {"$ref": f"#/components/responses/E{code}"}
-                                            for code in route.errors}},
+                                            for code in _errors(route)}},
     }
     if route.body:
         operation["requestBody"] = {"required": True, "content": _schema(route.body)}

@@ -11,10 +11,12 @@ from typing import Any
 
 from aiohttp import web
 
-from registry.api.body import bad_request, json_response
+from registry.api.body import bad_request, json_response, positive_int
 
 DEFAULT_SIZE = 10
 MAX_SIZE = 100
+# Far past any list's end, and small enough that the row offset stays a 64-bit integer.
+MAX_PAGE = 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,20 +29,13 @@ class Page:
         return (self.number - 1) * self.size
 
 
-def _positive(request: web.Request, name: str, default: int) -> int:
+def _query_int(request: web.Request, name: str, default: int, maximum: int) -> int:
     raw = request.query.get(name, "")
-    if raw == "":
-        return default
-    if not raw.isdigit() or len(raw) > 9 or int(raw) < 1:
-        raise bad_request(f"{name} must be a positive integer")
-    return int(raw)
+    return default if raw == "" else positive_int(raw, name, maximum)
 
 
 def page_of(request: web.Request) -> Page:
-    size = _positive(request, "page_size", DEFAULT_SIZE)
-    if size > MAX_SIZE:
-        raise bad_request(f"page_size must be at most {MAX_SIZE}")
-    return Page(_positive(request, "page", 1), size)
+    return Page(_query_int(request, "page", 1, MAX_PAGE), _query_int(request, "page_size", DEFAULT_SIZE, MAX_SIZE))
 
 
 def paged(request: web.Request, page: Page, items: list[Any], total: int) -> web.Response:

@@ -7,6 +7,7 @@ from registry.api import render
 from registry.api.auth import authenticated, caller, find_project, project_access, refuse
 from registry.api.body import bad_request, created, done, field, json_response, read_json
 from registry.api.paging import fuzzy, page_of, paged, query_terms
+from registry.core.quotas import storage_limit
 from registry.core.rbac import GUEST, DEVELOPER, LIMITED_GUEST, MAINTAINER, PROJECT_ADMIN, Principal
 from registry.http.keys import SERVICES
 from storage.meta.records import ProjectRecord
@@ -81,7 +82,7 @@ async def create_project(request: web.Request) -> web.Response:
     body = await read_json(request)
     name = field(body, "project_name", str, max_length=255)
     public = _public_of(body) or False
-    limit = field(body, "storage_limit", int, -1)
+    limit = storage_limit(field(body, "storage_limit", int, -1), "storage_limit")
     project_id = await services.projects.create(name, public, principal, limit if principal.admin else -1)
     services.audit.record(principal.name, "create", name, "project", client=request.remote or "")
     in_name = request.headers.get("X-Resource-Name-In-Location", "").lower() == "true"
@@ -104,8 +105,10 @@ async def update_project(request: web.Request) -> web.Response:
     body = await read_json(request)
     public = _public_of(body)
     limit = field(body, "storage_limit", int, None)
-    if limit is not None and not principal.admin:
-        raise refuse(principal, "only system administrators may change a storage limit")
+    if limit is not None:
+        limit = storage_limit(limit, "storage_limit")
+        if not principal.admin:
+            raise refuse(principal, "only system administrators may change a storage limit")
     if public is not None:
         await services.catalog.set_public(project, public)
     if limit is not None:

@@ -8,6 +8,7 @@ from registry.api.auth import admin, caller, refuse
 from registry.api.body import field, done, json_response, path_id, read_json
 from registry.api.paging import page_of, paged
 from registry.core.errors import RegistryError
+from registry.core.quotas import storage_limit
 from registry.http.keys import SERVICES
 from storage.meta.records import ProjectRecord
 
@@ -44,5 +45,5 @@ async def update_quota(request: web.Request) -> web.Response:
     await admin(request)
     project = await _project(request)
     hard = field(await read_json(request), "hard", dict)
-    await request.app[SERVICES].catalog.set_storage_limit(project, hard.get("storage"))
+    await request.app[SERVICES].catalog.set_storage_limit(project, storage_limit(hard.get("storage"), "hard.storage"))
     return done()

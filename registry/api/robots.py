@@ -7,8 +7,9 @@ from aiohttp import web
 
 from registry.api import render
 from registry.api.auth import admin, authenticated, find_project, require
-from registry.api.body import bad_request, created, done, field, json_response, path_id, read_json
+from registry.api.body import created, done, field, json_response, path_id, positive_int, read_json
 from registry.api.paging import page_of, paged, query_terms
+from registry.core.robots import robot_project
 from registry.http.keys import SERVICES
 from storage.meta.records import RobotRecord
 
@@ -36,7 +37,7 @@ async def list_robots(request: web.Request) -> web.Response:
     terms = query_terms(request)
     project_id = terms.get("ProjectID") or request.query.get("project_id")
     if project_id:
-        project = await find_project(request, project_id)
+        project = await find_project(request, str(positive_int(project_id, "ProjectID")))
         await require(request, principal, project, "manage-robots")
         robots = await services.meta.robots.list(project.id)
     else:
@@ -54,12 +55,9 @@ async def create_robot(request: web.Request) -> web.Response:
     body = await read_json(request)
     level = field(body, "level", str)
     permissions = field(body, "permissions", list, [])
-    if level == "project":
-        namespaces = {p.get("namespace") for p in permissions if isinstance(p, dict)}
-        if len(namespaces) != 1 or not isinstance(next(iter(namespaces)), str):
-            raise bad_request("a project robot needs permissions in exactly one project")
-        await require(request, principal, await find_project(request, namespaces.pop(), by_name=True),
-                      "manage-robots")
+    project = robot_project(level, permissions)
+    if project is not None:
+        await require(request, principal, await find_project(request, project, by_name=True), "manage-robots")
     else:
         await admin(request)
     robot = await services.robots.create(

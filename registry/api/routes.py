@@ -60,7 +60,7 @@ ROUTES: list[Route] = [
     Route("GET", PROJECT, projects.get_project, "Get a project by name or id", "project",
           returns="Project", anonymous=True),
     Route("PUT", PROJECT, projects.update_project, "Update a project's visibility or storage limit", "project",
-          errors=(400, 401, 403, 404), body="ProjectReq"),
+          errors=(400, 401, 403, 404), body="ProjectUpdateReq"),
     Route("DELETE", PROJECT, projects.delete_project, "Delete an empty project", "project",
           errors=(401, 403, 404, 412)),
     Route("GET", PROJECT + "/summary", projects.project_summary, "Repository and member counts, quota", "project",
@@ -152,6 +152,6 @@ ROUTES: list[Route] = [
 def add_routes(app: web.Application) -> None:
     for route in ROUTES:
         if route.handler is not None:
-            app.router.add_route(route.method, PREFIX + route.path, route.handler)
+            app.router.add_route(route.method, PREFIX + openapi.router_path(route.path), route.handler)
     app.router.add_get(PREFIX + "/openapi.json", openapi.handler(ROUTES, PREFIX), allow_head=False)
     app.on_response_prepare.append(auth.add_csrf_header)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from registry.core.errors import RegistryError
+from registry.core.quotas import storage_limit as valid_storage_limit
 from registry.core.rbac import ROLE_NAMES, Principal, expand, robot_actions, role_actions
 from storage.meta.database import Conflict
 from storage.meta.records import ProjectRecord
@@ -22,14 +23,12 @@ class ProjectService:
         self.auto_create = auto_create
 
     async def create(self, name: str, public: bool, owner: Principal | None, storage_limit: int = -1) -> int:
-        if not 1 <= len(name) <= 255 or not PROJECT_NAME_RE.match(name):
+        if not 1 <= len(name) <= 255 or not PROJECT_NAME_RE.fullmatch(name):
             raise RegistryError("BAD_REQUEST", f"invalid project name {name[:64]!r}: use lower-case letters, "
                                 "digits and . _ - between them")
-        if storage_limit < -1:
-            raise RegistryError("BAD_REQUEST", "storage_limit must be -1 (unlimited) or a number of bytes")
         try:
             project_id = await self.meta.projects.create(name, public, owner.user_id if owner else None,
-                                                         storage_limit)
+                                                         valid_storage_limit(storage_limit, "storage_limit"))
         except Conflict:
             raise RegistryError("CONFLICT", f"project {name} already exists", status=409) from None
         if owner is not None and owner.kind == "user" and owner.user_id is not None:

@@ -15,6 +15,22 @@ from registry.core.errors import RegistryError
 from registry.core.names import project_of
 from storage.meta.store import MetaStore
 
+UNLIMITED = -1
+# Harbor's storage limits are int64 bytes, as is the database column; 2^63-1 bytes (8 EiB) is also the
+# largest limit Berth takes: far beyond any disk, and every sum of usages stays a 64-bit integer.
+MAX_STORAGE_LIMIT = 2**63 - 1
+
+
+def storage_limit(value: object, name: str) -> int:
+    """``value`` as a project's storage limit in bytes: -1 (unlimited) or 0 to 2^63-1, else a 400.
+
+    JSON booleans are refused although Python counts them as integers.
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or not UNLIMITED <= value <= MAX_STORAGE_LIMIT:
+        raise RegistryError("BAD_REQUEST", f"{name} must be -1 (unlimited) or a number of bytes from 0 to "
+                            f"{MAX_STORAGE_LIMIT}")
+    return value
+
 
 def _size(n: int) -> str:
     """Bytes the way Harbor's quota messages show them."""

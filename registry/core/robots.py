@@ -18,6 +18,8 @@ from storage.meta.store import MetaStore
 
 ROBOT_NAME_RE = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
 DAY = 86400
+# Harbor refuses durations of 2^31 days or more; within that bound an expiry stays a 64-bit timestamp.
+MAX_DURATION_DAYS = 2**31 - 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,21 +35,44 @@ def _validate_permissions(level: str, permissions: list, project: str | None) ->
     if not isinstance(permissions, list):
         raise RegistryError("BAD_REQUEST", "permissions must be a list")
     for permission in permissions:
-        if not isinstance(permission, dict) or not isinstance(permission.get("access", []), list):
+        if not isinstance(permission, dict) or not isinstance(permission.get("namespace"), str) \
+                or not isinstance(permission.get("access", []), list):
             raise RegistryError("BAD_REQUEST", "each permission needs kind, namespace and an access list")
         if level == "project" and permission.get("namespace") != project:
             raise RegistryError("BAD_REQUEST", "a project robot may only hold permissions in its own project")
         for entry in permission.get("access", []):
-            if not isinstance(entry, dict) or not isinstance(entry.get("action"), str):
+            if not isinstance(entry, dict) or not isinstance(entry.get("action"), str) \
+                    or not isinstance(entry.get("resource", ""), str):
                 raise RegistryError("BAD_REQUEST", "each access entry needs a resource and an action")
     return permissions
 
 
+def robot_project(level: str, permissions: object) -> str | None:
+    """The project a robot of ``level`` with ``permissions`` belongs to; None for a system robot.
+
+    A project robot holds permissions in exactly one project, named by their namespace.
+    """
+    if level not in ("system", "project"):
+        raise RegistryError("BAD_REQUEST", "level must be system or project")
+    project = None
+    if level == "project":
+        namespaces = [p.get("namespace") for p in permissions if isinstance(p, dict)] \
+            if isinstance(permissions, list) else []
+        if not namespaces or not isinstance(namespaces[0], str) or any(n != namespaces[0] for n in namespaces):
+            raise RegistryError("BAD_REQUEST", "a project robot needs permissions in exactly one project")
+        project = namespaces[0]
+    _validate_permissions(level, permissions, project)
+    return project
+
+
 def expiry(duration_days: int, now: float) -> int:
+    """When a robot of ``duration_days`` made at ``now`` expires: -1 (never) for a duration of -1 or 0."""
+    if isinstance(duration_days, bool) or not isinstance(duration_days, int) \
+            or not -1 <= duration_days <= MAX_DURATION_DAYS:
+        raise RegistryError("BAD_REQUEST", f"duration must be -1 (never expires) or a number of days up to "
+                            f"{MAX_DURATION_DAYS}")
     if duration_days in (-1, 0):
         return -1
-    if duration_days < -1:
-        raise RegistryError("BAD_REQUEST", "duration must be -1 (never expires) or a number of days")
     return int(now + duration_days * DAY)
 
 
@@ -59,24 +84,17 @@ class RobotService:
     async def create(self, name: str, level: str, permissions: list, *, description: str = "",
                      duration: int = -1, disabled: bool = False, creator: str = "",
                      secret: str | None = None) -> CreatedRobot:
-        if not ROBOT_NAME_RE.match(name or ""):
+        if not ROBOT_NAME_RE.fullmatch(name or ""):
             raise RegistryError("BAD_REQUEST", f"invalid robot name {str(name)[:64]!r}")
-        project_id, project_name = None, None
-        if level == "project":
-            namespaces = {p.get("namespace") for p in permissions if isinstance(p, dict)}
-            if len(namespaces) != 1:
-                raise RegistryError("BAD_REQUEST", "a project robot needs permissions in exactly one project")
-            project_name = namespaces.pop()
-            project = await self.meta.projects.by_name(project_name or "")
+        project_id, project_name = None, robot_project(level, permissions)
+        if project_name is not None:
+            project = await self.meta.projects.by_name(project_name)
             if project is None:
                 raise RegistryError("NOT_FOUND", f"project {project_name} not found", status=404)
             project_id = project.id
             full = f"{ROBOT_PREFIX}{project_name}+{name}"
-        elif level == "system":
-            full = f"{ROBOT_PREFIX}{name}"
         else:
-            raise RegistryError("BAD_REQUEST", "level must be system or project")
-        _validate_permissions(level, permissions, project_name)
+            full = f"{ROBOT_PREFIX}{name}"
         if secret is not None and not passwords.password_is_strong(secret):
             raise RegistryError("BAD_REQUEST", "secret must be 8-128 characters with upper case, lower case and a digit")
         secret = secret or passwords.random_secret()
