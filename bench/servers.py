@@ -117,8 +117,8 @@ class Berth(Server):
 
     def create_project(self, project: str) -> None:
         """Projects must exist before authenticated pulls; the admin CLI works offline."""
-        subprocess.run(self._cli("project", "create", project), cwd=self.root, env=self.env(),
-                       check=True, capture_output=True)
+        for command in (("init",), ("project", "create", project)):
+            subprocess.run(self._cli(*command), cwd=self.root, env=self.env(), check=True, capture_output=True)
 
 
 def htpasswd_line(user: str, password: str) -> str:

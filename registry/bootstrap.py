@@ -1,7 +1,7 @@
 """What the first start of a registry creates: the admin account and the token signing key.
 
-Run by ``berth serve`` before any worker starts: serving is the one way a registry
-comes into being (administration commands refuse a data directory that holds none).
+Run by ``berth serve`` before any worker starts, and by ``berth init``: the only two ways
+a registry comes into being (administration commands refuse a directory that holds none).
 """
 from __future__ import annotations
 

@@ -35,6 +35,18 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
+def _init(args: argparse.Namespace) -> int:
+    """Create the registry (schema, admin, signing key) without serving it."""
+    import asyncio
+
+    from registry.http.server import prepare
+
+    config = _load(args)
+    asyncio.run(prepare(config))
+    print(f"registry ready in {config.data_dir}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="berth", description="Berth container registry")
     parser.add_argument("--version", action="version", version=f"berth {_version()}")
@@ -46,6 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port to listen on (http.port)")
     serve.add_argument("--workers", type=int, help="processes sharing the port (http.workers)")
     serve.set_defaults(run=_serve)
+
+    init = commands.add_parser("init", help="create a registry in the data directory without serving it")
+    _config_args(init)
+    init.set_defaults(run=_init)
 
     add_commands(commands, _config_args, _load)
     add_maintenance_commands(commands, _config_args, _load)

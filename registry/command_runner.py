@@ -1,8 +1,8 @@
 """How every administration and upkeep command reaches the registry's stores.
 
 Commands open the configured stores directly, like ``berth serve`` does, so they work
-on a registry that is not running. Only ``serve`` creates a registry: a command run
-in the wrong folder says where it looked instead of setting up a new one there.
+on a registry that is not running. Only ``serve`` and ``init`` create a registry: a
+command run in the wrong folder says where it looked instead of setting up a new one there.
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def run_on_registry(config: Config, action: Callable[[Services], Awaitable[int]]
     except NoRegistry as missing:
         print(f"berth: {missing}: the data directory {config.data_dir} holds no registry.\n"
               "Point this command at an existing one with --data DIR, --config FILE or BERTH_DATA=DIR,"
-              " or create one there with `berth serve --data DIR`.", file=sys.stderr)
+              " or create one there with `berth init --data DIR` (or `berth serve`).", file=sys.stderr)
         return 2
     except RegistryError as error:
         print(f"berth: {error.message}", file=sys.stderr)

@@ -17,7 +17,7 @@ USER, PASSWORD = "puller", "s3cret-Passw0rd"
 def plain_registry(tmp_path_factory: pytest.TempPathFactory):
     """Distribution without authentication."""
     if not Path(DISTRIBUTION).exists():
-        pytest.skip("CNCF Distribution (apt package docker-registry) is not installed")
+        pytest.fail("CNCF Distribution (apt package docker-registry) is not installed: bash scripts/test.sh installs it")
     registry = Distribution(tmp_path_factory.mktemp("plain")).start()
     yield registry
     registry.stop()
@@ -27,7 +27,7 @@ def plain_registry(tmp_path_factory: pytest.TempPathFactory):
 def basic_registry(tmp_path_factory: pytest.TempPathFactory):
     """Distribution with ``auth: htpasswd``: a Basic challenge, one user."""
     if not Path(DISTRIBUTION).exists():
-        pytest.skip("CNCF Distribution (apt package docker-registry) is not installed")
+        pytest.fail("CNCF Distribution (apt package docker-registry) is not installed: bash scripts/test.sh installs it")
     workdir = tmp_path_factory.mktemp("basic")
     (workdir / "htpasswd").write_text(htpasswd_line(USER, PASSWORD) + "\n")
     registry = Distribution(workdir, {"htpasswd": {"realm": "berth-tests", "path": str(workdir / "htpasswd")}})
@@ -41,7 +41,7 @@ def basic_registry(tmp_path_factory: pytest.TempPathFactory):
 def token_registry(tmp_path_factory: pytest.TempPathFactory):
     """Distribution with ``auth: token`` and the token server that issues for it."""
     if not Path(DISTRIBUTION).exists():
-        pytest.skip("CNCF Distribution (apt package docker-registry) is not installed")
+        pytest.fail("CNCF Distribution (apt package docker-registry) is not installed: bash scripts/test.sh installs it")
     workdir = tmp_path_factory.mktemp("token")
     tokens = TokenServer(workdir, {USER: PASSWORD}).start()
     registry = Distribution(workdir, tokens.distribution_auth()).start()
@@ -65,7 +65,7 @@ def repo() -> str:
 def kubectl_secret(tmp_path: Path):
     """Write a pull Secret exactly as ``kubectl create secret docker-registry`` makes it."""
     if shutil.which("kubectl") is None:
-        pytest.skip("kubectl is not installed")
+        pytest.fail("kubectl is not installed")
 
     def make(name: str, server: str, username: str = USER, password: str = PASSWORD, *extra: str) -> Path:
         out = subprocess.run(["kubectl", "create", "secret", "docker-registry", name, f"--docker-server={server}",

@@ -18,8 +18,12 @@ from bench.servers import DISTRIBUTION
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ["wrk", "hey", "nginx", "curl", "taskset", DISTRIBUTION]
 
-pytestmark = pytest.mark.skipif(any(shutil.which(t) is None for t in TOOLS),
-                                reason="needs " + ", ".join(TOOLS))
+
+@pytest.fixture(autouse=True)
+def _tools() -> None:
+    missing = [t for t in TOOLS if shutil.which(t) is None]
+    if missing:
+        pytest.fail(f"the benchmark needs {', '.join(missing)}: bash scripts/test.sh installs them")
 
 
 @pytest.mark.timeout(280)

@@ -37,6 +37,15 @@ def test_commands_other_than_serve_never_create_a_registry(tmp_path):
     assert result.returncode == 2 and str(elsewhere) in result.stderr and not elsewhere.exists()
 
 
+def test_init_creates_a_registry_the_commands_then_use(tmp_path):
+    data = tmp_path / "registry"
+    created = _berth("init", "--data", str(data), env={"BERTH_ADMIN_PASSWORD": "Init-Test-1"})
+    assert created.returncode == 0, created.stderr
+    made = _berth("project", "create", "team", "--data", str(data))
+    assert made.returncode == 0, made.stderr
+    assert "team" in _berth("project", "list", "--data", str(data)).stdout
+
+
 def test_commands_work_on_a_registry_serve_created(fresh_berth):
     server = fresh_berth()
     server.stop()
