@@ -1,6 +1,7 @@
-"""A pull Secret made from ``~/.docker/config.json`` after ``docker login`` against Berth, as the
-Kubernetes documentation does it, and what the node agent says about one that holds only an
-identity token. Real dockerd, real Berth, ``berth agent run``."""
+"""What the node agent says about a pull Secret made from a ``config.json`` that holds only an
+identity token (what ``docker login`` writes when a token service hands it a refresh token).
+That ``docker login`` against Berth keeps the password, so that its Secret pulls, is shown with
+real docker in tests/clients/test_docker.py and tests/walkthrough/test_docker_walkthrough.py."""
 from __future__ import annotations
 
 import base64
@@ -8,7 +9,6 @@ import json
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -32,41 +32,6 @@ spec:
   - name: app
     image: {image}
 """
-
-
-class Dockerd:
-    """A private docker daemon on its own socket, trusting the test registry over plain HTTP."""
-
-    def __init__(self, workdir: Path, insecure: str) -> None:
-        self.socket = workdir / "docker.sock"
-        self.log = workdir / "dockerd.log"
-        command = ["dockerd", "--data-root", str(workdir / "root"), "--exec-root", str(workdir / "exec"),
-                   "--pidfile", str(workdir / "dockerd.pid"), "-H", f"unix://{self.socket}",
-                   "--iptables=false", "--ip6tables=false", "--bridge=none", "--insecure-registry", insecure]
-        with open(self.log, "wb") as log:
-            self.proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-
-    def docker(self, config: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-        return subprocess.run(["docker", "--host", f"unix://{self.socket}", "--config", str(config), *args],
-                              input=stdin, capture_output=True, text=True, timeout=60)
-
-    def wait(self, config: Path, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                pytest.fail(f"dockerd exited:\n{self.log.read_text(errors='replace')[-3000:]}")
-            if self.docker(config, "version").returncode == 0:
-                return
-            time.sleep(0.5)
-        pytest.fail(f"dockerd did not start:\n{self.log.read_text(errors='replace')[-3000:]}")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 @pytest.fixture
@@ -97,27 +62,6 @@ def _agent_run(tmp_path: Path, image: str, secret: Path) -> tuple[int, dict]:
                              "--secret", str(secret)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert "Traceback" not in result.stderr, result.stderr
     return result.returncode, json.loads(result.stdout)
-
-
-def test_docker_login_stores_the_password_and_the_secret_pulls(registry, tmp_path):
-    if shutil.which("dockerd") is None:
-        pytest.fail("dockerd (Debian's docker.io) is needed for a real docker login")
-    config = tmp_path / "docker-config"
-    config.mkdir()
-    daemon = Dockerd(tmp_path, registry.host)
-    try:
-        daemon.wait(config)
-        login = daemon.docker(config, "login", registry.host, "-u", ADMIN[0], "--password-stdin", stdin=ADMIN[1])
-        assert login.returncode == 0, login.stderr
-    finally:
-        daemon.stop()
-    entry = json.loads((config / "config.json").read_text())["auths"][registry.host]
-    assert "identitytoken" not in entry
-    assert base64.b64decode(entry["auth"]).decode() == f"{ADMIN[0]}:{ADMIN[1]}"
-    code, report = _agent_run(tmp_path, f"{registry.host}/team/web:v1",
-                              _secret_from_file(config / "config.json", tmp_path / "regcred.yaml"))
-    assert code == 0, report
-    assert report["pods"][0]["status"] == "ImagesReady"
 
 
 def test_a_secret_holding_only_an_identity_token_is_explained(registry, tmp_path):
