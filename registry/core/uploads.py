@@ -28,10 +28,23 @@ def _range_error(message: str, size: int) -> RegistryError:
     return error
 
 
-async def _nothing() -> AsyncIterator[bytes]:
-    """An empty body: appended at an offset, it cuts the upload back to that offset."""
-    for piece in ():
-        yield piece
+async def _spanning(chunks: AsyncIterable[bytes], span: tuple[int, int], size: int) -> AsyncIterator[bytes]:
+    """The body, refused as soon as it overruns ``span`` or when it ends short of it.
+
+    Checked on the bytes themselves, so a chunked body (whose length no header gives) is
+    held to its Content-Range like any other; the store then keeps nothing of it.
+    """
+    first, last = span
+    announced = last - first + 1
+    received = 0
+    async for chunk in chunks:
+        received += len(chunk)
+        if received > announced:
+            break
+        yield chunk
+    if received != announced:
+        arrived = "more" if received > announced else str(received)
+        raise _range_error(f"Content-Range {first}-{last} announced {announced} bytes but {arrived} arrived", size)
 
 
 @dataclass(slots=True)
@@ -91,12 +104,14 @@ class UploadService:
         self, repo: str, upload_id: str, chunks: AsyncIterable[bytes], span: tuple[int, int] | None = None
     ) -> int:
         """Append a chunk; ``span`` (from Content-Range) must start at the current size and
-        cover exactly the bytes sent, whatever the body's framing (a chunked body's length
-        is known only once it is read; a chunk that disagrees is taken back whole)."""
+        cover exactly the bytes sent, whatever the body's framing. A chunk that fails —
+        out of range, broken off, stalled — leaves the upload as it was."""
         async with self._lock(upload_id):
             size = await self._session(repo, upload_id)
-            if span is not None and span[0] != size:
-                raise _range_error(f"chunk starts at {span[0]} but the upload has {size} bytes", size)
+            if span is not None:
+                if span[0] != size:
+                    raise _range_error(f"chunk starts at {span[0]} but the upload has {size} bytes", size)
+                chunks = _spanning(chunks, span, size)
             state = self._hashes.get(upload_id)
             if state is not None and state.offset != size:
                 state = None
@@ -108,14 +123,9 @@ class UploadService:
             except BlobUploadUnknown:
                 raise upload_unknown(upload_id) from None
             except BaseException:
-                # A broken body leaves the hash out of step with the data.
+                # The store kept nothing of the chunk, but the hash has seen part of it.
                 self._hashes.pop(upload_id, None)
                 raise
-            if span is not None and new_size - size != span[1] - span[0] + 1:
-                self._hashes.pop(upload_id, None)
-                await self.blobs.upload_append(upload_id, size, _nothing())  # back to where it was
-                raise _range_error(f"Content-Range {span[0]}-{span[1]} announced {span[1] - span[0] + 1} "
-                                   f"bytes but {new_size - size} arrived", size)
             if state is not None:
                 state.offset = new_size
             await self.meta.touch_upload(upload_id)

@@ -65,6 +65,9 @@ class BlobStore(abc.ABC):
     ) -> int:
         """Append the chunks at ``offset`` (the upload's current size); return the new size.
 
+        Chunks come as the network delivers them, from one byte to megabytes each, and in
+        any number. All or nothing: when ``chunks`` raises (a body that broke off, stalled
+        or overran its Content-Range) the upload is left as it was at ``offset``.
         ``on_chunk`` is called with each chunk as it is written, so the caller can hash
         in the same pass. The store raises BlobUploadUnknown if the upload is gone.
         """

@@ -52,22 +52,22 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-
 # writev takes at most this many pieces (Linux: 1024); a body that arrives in many small
 # TCP segments or chunks would otherwise fail with EINVAL.
 IOV_MAX = os.sysconf("SC_IOV_MAX") if "SC_IOV_MAX" in os.sysconf_names else 1024
 
 
 def _write_all(fd: int, pieces: list[bytes]) -> None:
-    """Write every piece in order, in as few system calls as writev allows, short writes included."""
+    """Write every piece in order, at most IOV_MAX per writev, short writes finished."""
     views = [memoryview(p) for p in pieces if p]
-    while views:
-        written = os.writev(fd, views[:IOV_MAX])
-        while views and written >= len(views[0]):
-            written -= len(views[0])
-            views.pop(0)
+    first = 0
+    while first < len(views):
+        written = os.writev(fd, views[first:first + IOV_MAX])
+        while first < len(views) and written >= len(views[first]):
+            written -= len(views[first])
+            first += 1
         if written:
-            views[0] = views[0][written:]
+            views[first] = views[first][written:]
 
 
 class FilesystemBlobStore(BlobStore):
@@ -166,7 +166,7 @@ class FilesystemBlobStore(BlobStore):
         except FileNotFoundError:
             raise BlobUploadUnknown(upload_id) from None
         try:
-            os.ftruncate(fd, offset)  # discard bytes of a request that broke off mid-way
+            os.ftruncate(fd, offset)
             os.lseek(fd, offset, os.SEEK_SET)
             size = offset
             pending: list[bytes] = []
@@ -184,6 +184,9 @@ class FilesystemBlobStore(BlobStore):
                 _write_all(fd, pending)
                 size += pending_len
             return size
+        except BaseException:
+            os.ftruncate(fd, offset)  # all or nothing: a body that broke off leaves no trace
+            raise
         finally:
             os.close(fd)
 

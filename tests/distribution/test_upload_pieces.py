@@ -2,7 +2,6 @@
 body over a slow link in many TCP segments — are stored whole, on every upload path."""
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import socket
@@ -10,37 +9,8 @@ import time
 
 import pytest
 
-from tests.conftest import ADMIN
+from tests.distribution.pieces import AUTH, chunk_frames, error_code, send, split
 from tests.support.client import RegistryClient
-
-AUTH = "Basic " + base64.b64encode(f"{ADMIN[0]}:{ADMIN[1]}".encode()).decode()
-
-
-def _send(port: int, head: str, pieces: list[bytes], pause: float = 0.0) -> tuple[int, bytes]:
-    """Send a request as separate segments; return the status and the raw reply."""
-    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        s.sendall(head.encode())
-        for piece in pieces:
-            s.sendall(piece)
-            if pause:
-                time.sleep(pause)
-        reply = b""
-        while b"\r\n\r\n" not in reply:
-            data = s.recv(65536)
-            if not data:
-                break
-            reply += data
-    return int(reply.split(b" ", 2)[1]), reply
-
-
-def _chunked(data: bytes, size: int) -> list[bytes]:
-    frames = [b"%x\r\n%s\r\n" % (len(data[i:i + size]), data[i:i + size]) for i in range(0, len(data), size)]
-    return frames + [b"0\r\n\r\n"]
-
-
-def _segments(data: bytes, size: int) -> list[bytes]:
-    return [data[i:i + size] for i in range(0, len(data), size)]
 
 
 def _start(client: RegistryClient, repo: str) -> str:
@@ -59,10 +29,10 @@ def test_patch_in_many_pieces(berth, client, repo, data, framing):
     location = _start(client, repo)
     if framing == "chunked":
         head = f"PATCH {location} HTTP/1.1\r\nHost: x\r\nAuthorization: {AUTH}\r\nTransfer-Encoding: chunked\r\n\r\n"
-        status, reply = _send(berth.port, head, _chunked(data, 5))
+        status, reply = send(berth.port, head, chunk_frames(split(data, [5])))
     else:
         head = f"PATCH {location} HTTP/1.1\r\nHost: x\r\nAuthorization: {AUTH}\r\nContent-Length: {len(data)}\r\n\r\n"
-        status, reply = _send(berth.port, head, _segments(data, 3), pause=0.0005)
+        status, reply = send(berth.port, head, split(data, [3]), pause=0.0005)
     assert status == 202, reply
     digest = "sha256:" + hashlib.sha256(data).hexdigest()
     done = client.put(location, params={"digest": digest})
@@ -74,7 +44,7 @@ def test_monolithic_post_and_final_put_in_many_pieces(berth, client, repo, data)
     digest = "sha256:" + hashlib.sha256(data).hexdigest()
     head = (f"POST /v2/{repo}/blobs/uploads/?digest={digest} HTTP/1.1\r\nHost: x\r\nAuthorization: {AUTH}\r\n"
             "Content-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
-    status, reply = _send(berth.port, head, _chunked(data, 4))
+    status, reply = send(berth.port, head, chunk_frames(split(data, [4])))
     assert status == 201, reply
     assert client.get(f"/v2/{repo}/blobs/{digest}").content == data
 
@@ -83,30 +53,67 @@ def test_monolithic_post_and_final_put_in_many_pieces(berth, client, repo, data)
     location = _start(client, repo)
     head = (f"PUT {location}{'&' if '?' in location else '?'}digest={other_digest} HTTP/1.1\r\nHost: x\r\n"
             f"Authorization: {AUTH}\r\nContent-Type: application/octet-stream\r\nContent-Length: {len(other)}\r\n\r\n")
-    status, reply = _send(berth.port, head, _segments(other, 4), pause=0.0003)
+    status, reply = send(berth.port, head, split(other, [4]), pause=0.0003)
     assert status == 201, reply
     assert client.get(f"/v2/{repo}/blobs/{other_digest}").content == other
 
 
-@pytest.mark.parametrize("framing", ["chunked", "content-length"])
-def test_content_range_must_cover_what_arrives(berth, client, repo, framing):
-    """Checked once the body is read, so a chunked PATCH cannot claim more than it sends."""
+# Content-Range claims for a 5-byte body sent after a 4-byte first chunk (right: 4-8).
+CLAIMS = {"short of the body": "4-6", "beyond the body": "4-99", "off the upload's end": "5-9"}
+
+
+@pytest.mark.parametrize("claim", CLAIMS)
+@pytest.mark.parametrize("method", ["PATCH", "PUT"])
+def test_a_chunked_body_is_held_to_its_content_range(berth, client, repo, method, claim):
+    """No header gives a chunked body's length: the bytes that arrive are checked against the range."""
     location = _start(client, repo)
-    first = b"hello"
-    if framing == "chunked":
-        head = (f"PATCH {location} HTTP/1.1\r\nHost: x\r\nAuthorization: {AUTH}\r\nContent-Range: 0-99\r\n"
-                "Transfer-Encoding: chunked\r\n\r\n")
-        status, reply = _send(berth.port, head, _chunked(first, 5))
-        assert status == 416, reply
-    else:
-        r = client.patch(location, data=first, headers={"Content-Range": "0-99"})
-        assert r.status_code in (400, 416), r.text
-    progress = client.get(location)
-    assert progress.status_code == 204 and progress.headers["Range"] == "0-0"  # nothing kept
-    whole = first + b" world"
-    r = client.patch(location, data=whole, headers={"Content-Range": f"0-{len(whole) - 1}"})
-    assert r.status_code == 202, r.text
-    assert r.headers["Range"] == f"0-{len(whole) - 1}"
+    assert client.patch(location, data=b"head").status_code == 202
+    whole = b"head" + b"hello"
     digest = "sha256:" + hashlib.sha256(whole).hexdigest()
-    assert client.put(location, params={"digest": digest}).status_code == 201
+    target = f"{location}{'&' if '?' in location else '?'}digest={digest}" if method == "PUT" else location
+
+    def send_claiming(content_range: str) -> tuple[int, bytes]:
+        head = (f"{method} {target} HTTP/1.1\r\nHost: x\r\nAuthorization: {AUTH}\r\n"
+                f"Content-Range: {content_range}\r\nTransfer-Encoding: chunked\r\n\r\n")
+        return send(berth.port, head, chunk_frames(split(b"hello", [2])))
+
+    status, reply = send_claiming(CLAIMS[claim])
+    assert status == 416, reply
+    assert error_code(reply) == "RANGE_INVALID"
+    assert client.get(location).headers["Range"] == "0-3"  # the refused chunk left nothing behind
+    status, reply = send_claiming("4-8")
+    assert status == (201 if method == "PUT" else 202), reply
+    if method == "PATCH":
+        assert client.put(location, params={"digest": digest}).status_code == 201
     assert client.get(f"/v2/{repo}/blobs/{digest}").content == whole
+
+
+@pytest.mark.parametrize("claim, status, code", [("4-99", 400, "SIZE_INVALID"), ("5-9", 416, "RANGE_INVALID")])
+def test_a_sized_body_is_held_to_its_content_range(client, repo, claim, status, code):
+    location = _start(client, repo)
+    assert client.patch(location, data=b"head").status_code == 202
+    r = client.patch(location, data=b"hello", headers={"Content-Range": claim})
+    assert r.status_code == status and r.json()["errors"][0]["code"] == code, r.text
+    assert client.get(location).headers["Range"] == "0-3"
+
+
+def test_a_body_that_breaks_off_leaves_the_session_as_it_was(berth, client, repo):
+    """Megabytes in, then the client gives up: none of it is kept, and the upload goes on."""
+    location = _start(client, repo)
+    assert client.patch(location, data=b"head").status_code == 202
+    head = (f"PATCH {location} HTTP/1.1\r\nHost: x\r\nAuthorization: {AUTH}\r\n"
+            "Content-Range: 4-3000003\r\nContent-Length: 3000000\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", berth.port), timeout=30) as s:
+        s.sendall(head.encode() + os.urandom(2_500_000))
+        s.shutdown(socket.SHUT_WR)
+        reply = s.recv(65536)
+    assert reply == b"" or reply.startswith(b"HTTP/1.1 400"), reply[:300]  # answered, or just closed
+    deadline = time.monotonic() + 5  # the handler may still be winding down after the close
+    while client.get(location).headers["Range"] != "0-3" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert client.get(location).headers["Range"] == "0-3"
+    digest = "sha256:" + hashlib.sha256(b"head" + b"tail").hexdigest()
+    done = client.put(f"{location}{'&' if '?' in location else '?'}digest={digest}", data=b"tail",
+                      headers={"Content-Range": "4-7"})
+    assert done.status_code == 201, done.text
+    assert client.get(f"/v2/{repo}/blobs/{digest}").content == b"headtail"

@@ -52,8 +52,8 @@ def test_a_stalled_patch_is_cut_off_and_the_upload_stays_usable(server):
     location = client.post("/v2/library/stall/blobs/uploads/").headers["Location"]
     assert client.patch(location, data=b"first").status_code == 202
     head = (f"PATCH {location} HTTP/1.1\r\nHost: x\r\nAuthorization: {AUTH}\r\n"
-            "Content-Length: 1000\r\n\r\n")
-    waited, reply = _stall(server.port, head, b"x" * 10)
+            "Content-Length: 2000000\r\n\r\n")
+    waited, reply = _stall(server.port, head, b"x" * 1_500_000)  # more than the store writes at once
     assert reply.startswith(b"HTTP/1.1 408"), reply
     assert waited < TIMEOUT + 5
     # The broken piece is not kept: the upload goes on from where the last whole PATCH ended.

@@ -131,6 +131,27 @@ async def test_upload_in_pieces_of_random_sizes(blobs: BlobStore):
     assert await collect(blobs.read(digest_of(data))) == data
 
 
+@pytest.mark.parametrize("piece_size, length", [(3, 2 * 1024 * 1024), (256 * 1024, PART_SIZE + 1000)])
+async def test_a_body_that_breaks_off_leaves_the_upload_as_it_was(blobs: BlobStore, piece_size: int, length: int):
+    """All or nothing: long enough that every backend has written some of it before the break."""
+    upload_id = f"upload-broken-{piece_size}"
+    first, rest = os.urandom(1000), os.urandom(500)
+    await upload(blobs, upload_id, first)
+
+    async def breaks_off() -> AsyncIterator[bytes]:
+        async for piece in pieces(os.urandom(length), piece_size):
+            yield piece
+        raise ConnectionResetError("the client went away")
+
+    with pytest.raises(ConnectionResetError):
+        await blobs.upload_append(upload_id, len(first), breaks_off())
+    assert await blobs.upload_size(upload_id) == len(first)
+    assert await collect(blobs.upload_read(upload_id)) == first
+    assert await blobs.upload_append(upload_id, len(first), pieces(rest)) == len(first) + len(rest)
+    await blobs.upload_commit(upload_id, digest_of(first + rest))
+    assert await collect(blobs.read(digest_of(first + rest))) == first + rest
+
+
 async def test_upload_is_invisible_until_commit(blobs: BlobStore):
     data = os.urandom(5000)
     digest = digest_of(data)
