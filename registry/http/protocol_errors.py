@@ -12,12 +12,21 @@ tests/distribution/test_malformed_http.py checks it.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 
 from registry.http.errors import HTTP_CODES
+
+_QUOTED_REQUEST = re.compile(r":\s*(?:bytearray\()?b['\"]")
+
+
+def _what_is_wrong(parser_message: str) -> str:
+    """The parser's words without the quote of the request it appends (bytes, a caret)."""
+    first_line = parser_message.strip().split("\n")[0]
+    return _QUOTED_REQUEST.split(first_line)[0].rstrip(": ")[:200] or "malformed request"
 
 
 class _JsonErrorHandler(RequestHandler):
@@ -27,7 +36,7 @@ class _JsonErrorHandler(RequestHandler):
         if status >= 500:
             text = "internal error; see the server log"
         else:
-            text = (message or plain.reason or "malformed request").strip()[:300]
+            text = _what_is_wrong(message or plain.reason or "")
         body = {"errors": [{"code": HTTP_CODES.get(status, "BAD_REQUEST"), "message": text}]}
         response = web.Response(status=status, body=json.dumps(body).encode(),
                                 headers={"Content-Type": "application/json"})

@@ -8,8 +8,6 @@ import socket
 
 import pytest
 
-OK_HEAD = "GET /v2/ HTTP/1.1\r\nHost: x\r\n"
-
 MALFORMED = {
     "bad content-length": b"PUT /v2/library/x/manifests/v1 HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
     "negative content-length": b"PUT /v2/library/x/manifests/v1 HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
@@ -56,5 +54,5 @@ def test_malformed_requests_get_json_and_a_closed_connection(berth, case):
     assert 400 <= status < 500, reply[:300]
     assert b"content-type: application/json" in head.lower(), head
     error = json.loads(body)["errors"][0]
-    assert error["code"] and error["message"]
+    assert error["code"] == "BAD_REQUEST" and error["message"] and "\n" not in error["message"], error
     assert closed, "the connection must be closed after a malformed request"
