@@ -52,23 +52,28 @@ def test_workers_share_postgres_and_their_pulls_add_up(postgres: Postgres, seawe
     assert repository_pulls(settings, repo) == 40
 
 
-def test_processes_starting_together_migrate_once(postgres: Postgres, seaweedfs: SeaweedFS, tmp_path: Path):
-    settings = registry_settings(postgres, seaweedfs)
-    servers = [BerthServer(tmp_path / f"p{i}" / "data", settings=settings) for i in range(3)]
-    barrier = threading.Barrier(len(servers))
+def _start_together_and_serve(settings: dict, tmp_path: Path, count: int) -> None:
+    """Start ``count`` processes on ``settings`` at the same moment; each must serve."""
+    servers = [BerthServer(tmp_path / f"p{i}" / "data", settings=settings) for i in range(count)]
+    barrier = threading.Barrier(count)
 
     def start(server: BerthServer) -> BerthServer:
         barrier.wait()
         return started(server)
 
     try:
-        with ThreadPoolExecutor(len(servers)) as pool:
+        with ThreadPoolExecutor(count) as pool:
             list(pool.map(start, servers))
         for server in servers:
             assert RegistryClient(server.url, ADMIN).get("/v2/").status_code == 200
     finally:
         for server in servers:
             server.stop()
+
+
+def test_processes_starting_together_migrate_once(postgres: Postgres, seaweedfs: SeaweedFS, tmp_path: Path):
+    settings = registry_settings(postgres, seaweedfs)
+    _start_together_and_serve(settings, tmp_path, 3)
     assert schema_versions(settings) == [version for version, _ in MIGRATIONS]
 
 
@@ -77,21 +82,7 @@ def test_replicas_starting_together_on_a_new_bucket_all_serve(postgres: Postgres
     """The processes that lose the race to create the bucket find it made, and serve."""
     settings = registry_settings(postgres, seaweedfs)
     settings["storage"]["s3"]["bucket"] = f"fresh-{uuid.uuid4().hex[:12]}"
-    servers = [BerthServer(tmp_path / f"p{i}" / "data", settings=settings) for i in range(4)]
-    barrier = threading.Barrier(len(servers))
-
-    def start(server: BerthServer) -> BerthServer:
-        barrier.wait()
-        return started(server)
-
-    try:
-        with ThreadPoolExecutor(len(servers)) as pool:
-            list(pool.map(start, servers))
-        for server in servers:
-            assert RegistryClient(server.url, ADMIN).get("/v2/").status_code == 200
-    finally:
-        for server in servers:
-            server.stop()
+    _start_together_and_serve(settings, tmp_path, 4)
 
 
 def test_many_stores_opening_one_new_bucket_at_once(seaweedfs: SeaweedFS):
