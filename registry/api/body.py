@@ -1,8 +1,8 @@
 """Reading JSON request bodies and writing JSON answers, with Harbor's error rules:
 malformed or mistyped input is a 400 that names the field, never a 500.
 
-The body size limit is the application's ``client_max_size`` (``limits.max_json_body_bytes``);
-aiohttp refuses larger bodies with 413 before they are read into memory.
+The body size limit is ``limits.max_json_body_bytes``: a larger body is refused with 413
+after at most one byte more than the limit is read.
 """
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from typing import Any
 from aiohttp import web
 
 from registry.core.errors import RegistryError
+from registry.http.bodies import read_body
+from registry.http.keys import CONFIG
 
 _MISSING = object()
 # Record ids are the database's 64-bit integers; no record has a larger one.
@@ -26,7 +28,10 @@ def bad_request(message: str) -> RegistryError:
 
 
 async def read_json(request: web.Request) -> dict[str, Any]:
-    raw = await request.read()
+    limit = request.app[CONFIG]["limits.max_json_body_bytes"]
+    raw = await read_body(request, limit)  # a body that stalls is answered 408
+    if len(raw) > limit:
+        raise RegistryError("TOO_LARGE", f"the request body exceeds the {limit}-byte limit", status=413)
     if not raw.strip():
         raise bad_request("a JSON object is required in the request body")
     try:

@@ -59,7 +59,7 @@ class AccountService:
 
     async def create_user(self, username: str, password: str, *, email: str = "", realname: str = "",
                           comment: str = "", sysadmin: bool = False) -> int:
-        if not USERNAME_RE.match(username) or username.startswith(ROBOT_PREFIX):
+        if not USERNAME_RE.fullmatch(username) or username.startswith(ROBOT_PREFIX):
             raise RegistryError("BAD_REQUEST", f"invalid username {username[:64]!r}")
         if not passwords.password_is_strong(password):
             raise _weak_password()

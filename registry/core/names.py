@@ -17,13 +17,13 @@ MAX_NAME_LENGTH = 255
 
 
 def validate_name(name: str) -> str:
-    if len(name) > MAX_NAME_LENGTH or not NAME_RE.match(name):
+    if len(name) > MAX_NAME_LENGTH or not NAME_RE.fullmatch(name):
         raise RegistryError("NAME_INVALID", "invalid repository name", {"name": name[:300]})
     return name
 
 
 def validate_tag(tag: str) -> str:
-    if not TAG_RE.match(tag):
+    if not TAG_RE.fullmatch(tag):  # fullmatch: "$" would let "v1\n" in
         raise RegistryError("TAG_INVALID", "invalid tag", {"tag": tag[:300]})
     return tag
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from registry.core.errors import RegistryError
 from storage.meta.database import Conflict
@@ -52,6 +52,18 @@ def _bad(message: str) -> RegistryError:
     return RegistryError("BAD_REQUEST", message)
 
 
+def _split_url(address: object) -> SplitResult | None:
+    """The parts of a target address, or None when it is not a URL with a valid port."""
+    if not isinstance(address, str):
+        return None
+    try:
+        parts = urlsplit(address)
+        parts.port  # noqa: B018  (raises on a port out of range)
+    except ValueError:
+        return None
+    return parts
+
+
 def parse_targets(raw: object) -> list[Target]:
     if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_TARGETS:
         raise _bad(f"targets must be a list of 1 to {MAX_TARGETS} targets")
@@ -63,7 +75,7 @@ def parse_targets(raw: object) -> list[Target]:
         address = entry.get("address")
         if kind != "http":
             raise _bad(f"target type {str(kind)[:32]!r} is not supported; use http")
-        parts = urlsplit(address) if isinstance(address, str) else None
+        parts = _split_url(address)
         if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or len(address) > 2048:
             raise _bad("each target needs an http:// or https:// address")
         auth = entry.get("auth_header") or ""
