@@ -20,7 +20,7 @@ from registry.agent.platform import Platform
 from registry.agent.policy import PullPolicy, default_pull_policy
 from registry.agent.progress import Progress, TerminalProgress
 from registry.agent.puller import Puller, PullResult
-from registry.agent.reference import ImageReference
+from registry.oci.reference import ImageReference
 from registry.agent.secrets import SecretPool, parse_secret
 from registry.agent.store import ContentStore, ImageRecord
 from registry.agent.workloads import ContainerSpec, PodSpec, pods_from_document

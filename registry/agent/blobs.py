@@ -18,7 +18,7 @@ import aiohttp
 from registry.agent.client import RegistryClient
 from registry.agent.errors import BlobVerificationError, PullError
 from registry.agent.store import ContentStore
-from registry.core.digest import Digest, new_hasher
+from registry.oci.digest import Digest, new_hasher
 
 CHUNK = 1 << 20
 ATTEMPTS = 3

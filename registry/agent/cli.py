@@ -22,7 +22,7 @@ from registry.agent.node import DEFAULT_ATTEMPTS, NodeAgent
 from registry.agent.platform import Platform
 from registry.agent.progress import Progress, TerminalProgress, human_size
 from registry.agent.puller import Puller
-from registry.agent.reference import ImageReference, ReferenceError
+from registry.oci.reference import ImageReference, ReferenceError
 from registry.agent.secret_yaml import DEFAULT_SERVER, render
 from registry.agent.secrets import DEFAULT_NAMESPACE, SecretPool, is_secret
 from registry.agent.store import ContentStore

@@ -15,7 +15,7 @@ import aiohttp
 from registry.agent.auth import Authenticator, parse_challenges
 from registry.agent.errors import PullError, UnauthorizedError
 from registry.agent.keyring import Credential
-from registry.core.streams import read_at_most
+from registry.oci.streams import read_at_most
 
 ERROR_BODY_LIMIT = 64 * 1024
 # Errors that mean "this endpoint does not speak to us" (e.g. HTTPS to a plain-HTTP port).

@@ -13,7 +13,7 @@ from typing import Any
 
 from registry.agent.errors import InputError, json_object
 from registry.agent.keyring import Keyring
-from registry.agent.reference import ImageReference, ReferenceError
+from registry.oci.reference import ImageReference, ReferenceError
 
 API_VERSIONS = ("credentialprovider.kubelet.k8s.io/v1", "credentialprovider.kubelet.k8s.io/v1beta1",
                 "credentialprovider.kubelet.k8s.io/v1alpha1")

@@ -15,7 +15,7 @@ from registry.agent.events import NORMAL, WARNING, EventLog, go_duration
 from registry.agent.keyring import Keyring, union_lookup
 from registry.agent.policy import PullPolicy, should_pull
 from registry.agent.puller import Puller
-from registry.agent.reference import ImageReference, ReferenceError
+from registry.oci.reference import ImageReference, ReferenceError
 from registry.agent.store import ContentStore
 from registry.agent.workloads import ContainerSpec, PodSpec
 

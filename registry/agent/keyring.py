@@ -12,7 +12,7 @@ import fnmatch
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from registry.agent.reference import ImageReference
+from registry.oci.reference import ImageReference
 
 DOCKER_HUB_KEY = "index.docker.io"
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from registry.agent.reference import DEFAULT_TAG, ImageReference, ReferenceError
+from registry.oci.reference import DEFAULT_TAG, ImageReference, ReferenceError
 
 
 class PullPolicy(str, Enum):

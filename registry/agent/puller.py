@@ -22,10 +22,10 @@ from registry.agent.errors import PullError, UnauthorizedError
 from registry.agent.keyring import Credential
 from registry.agent.platform import Platform, select_manifest
 from registry.agent.progress import Progress
-from registry.agent.reference import DEFAULT_DOMAIN, ImageReference
+from registry.oci.reference import DEFAULT_DOMAIN, ImageReference
 from registry.agent.store import ContentStore, ImageRecord
-from registry.core import mediatypes
-from registry.core.digest import Digest, DigestError, digest_of
+from registry.oci import mediatypes
+from registry.oci.digest import Digest, DigestError, digest_of
 
 DOCKER_HUB_ENDPOINT = "https://registry-1.docker.io"
 MANIFEST_LIMIT = 4 << 20

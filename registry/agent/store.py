@@ -21,9 +21,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
-from registry.agent.reference import ImageReference
-from registry.core.digest import Digest, digest_of
-from registry.core.mediatypes import OCI_INDEX
+from registry.oci.reference import ImageReference
+from registry.oci.digest import Digest, digest_of
+from registry.oci.mediatypes import OCI_INDEX
 
 NAME_ANNOTATION = "io.containerd.image.name"
 REF_ANNOTATION = "org.opencontainers.image.ref.name"

@@ -6,13 +6,13 @@ import re
 from aiohttp import web
 
 from registry.api import render
-from registry.api.auth import find_project, project_access, require
+from registry.api.guards import find_project, project_access, require
 from registry.api.body import bad_request, created, done, field, json_response, read_json
 from registry.api.paging import page_of, paged, query_terms
 from registry.api.repositories import repository_name
 from registry.core.names import project_of, validate_name
 from registry.core.errors import RegistryError
-from registry.http.keys import SERVICES
+from registry.http.appkeys import SERVICES
 
 _FROM = re.compile(r"^(?P<repo>[^@:]+)(?:@(?P<digest>[a-z0-9+._-]+:[a-fA-F0-9]+)|:(?P<tag>[^@:/]+))$")
 

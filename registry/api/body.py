@@ -14,7 +14,7 @@ from aiohttp import web
 
 from registry.core.errors import RegistryError
 from registry.http.bodies import read_body
-from registry.http.keys import CONFIG
+from registry.http.appkeys import CONFIG
 
 _MISSING = object()
 # Record ids are the database's 64-bit integers; no record has a larger one.

@@ -4,9 +4,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from registry.api import render
-from registry.api.auth import admin, project_access
+from registry.api.guards import admin, project_access
 from registry.api.paging import fuzzy, page_of, paged, query_terms
-from registry.http.keys import SERVICES
+from registry.http.appkeys import SERVICES
 
 
 async def _logs(request: web.Request, resource_prefix: str) -> web.Response:

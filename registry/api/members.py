@@ -7,11 +7,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from registry.api import render
-from registry.api.auth import project_access
+from registry.api.guards import project_access
 from registry.api.body import bad_request, created, done, field, json_response, path_id, read_json, record_id
 from registry.api.paging import page_of, paged
 from registry.core.errors import RegistryError
-from registry.http.keys import SERVICES
+from registry.http.appkeys import SERVICES
 from storage.meta.records import MemberRecord, ProjectRecord
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from registry.api import render
-from registry.api.auth import authenticated, caller, find_project, project_access, refuse
+from registry.api.guards import authenticated, caller, find_project, project_access, refuse
 from registry.api.body import bad_request, created, done, field, json_response, read_json
 from registry.api.paging import fuzzy, page_of, paged, query_terms
 from registry.core.quotas import storage_limit
 from registry.core.rbac import GUEST, DEVELOPER, LIMITED_GUEST, MAINTAINER, PROJECT_ADMIN, Principal
-from registry.http.keys import SERVICES
+from registry.http.appkeys import SERVICES
 from storage.meta.records import ProjectRecord
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from registry.api import render
-from registry.api.auth import admin, caller, refuse
+from registry.api.guards import admin, caller, refuse
 from registry.api.body import field, done, json_response, path_id, read_json
 from registry.api.paging import page_of, paged
 from registry.core.errors import RegistryError
 from registry.core.quotas import storage_limit
-from registry.http.keys import SERVICES
+from registry.http.appkeys import SERVICES
 from storage.meta.records import ProjectRecord
 
 

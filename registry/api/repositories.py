@@ -11,12 +11,12 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from registry.api import render
-from registry.api.auth import caller, project_access
+from registry.api.guards import caller, project_access
 from registry.api.body import bad_request, done, json_response
 from registry.api.paging import fuzzy, page_of, paged, query_terms
 from registry.core.errors import RegistryError
 from registry.core.names import validate_name
-from registry.http.keys import SERVICES
+from registry.http.appkeys import SERVICES
 from storage.meta.records import ProjectRecord
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from registry.api import render
-from registry.api.auth import admin, authenticated, find_project, require
+from registry.api.guards import admin, authenticated, find_project, require
 from registry.api.body import created, done, field, json_response, path_id, positive_int, read_json
 from registry.api.paging import page_of, paged, query_terms
 from registry.core.robots import robot_project
-from registry.http.keys import SERVICES
+from registry.http.appkeys import SERVICES
 from storage.meta.records import RobotRecord
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from registry.api import (artifacts, auth, logs, members, openapi, projects, quotas, repositories, robots, system,
+from registry.api import (artifacts, guards, logs, members, openapi, projects, quotas, repositories, robots, system,
                           users, webhooks)
 
 PREFIX = "/api/v2.0"
@@ -154,4 +154,4 @@ def add_routes(app: web.Application) -> None:
         if route.handler is not None:
             app.router.add_route(route.method, PREFIX + openapi.router_path(route.path), route.handler)
     app.router.add_get(PREFIX + "/openapi.json", openapi.handler(ROUTES, PREFIX), allow_head=False)
-    app.on_response_prepare.append(auth.add_csrf_header)
+    app.on_response_prepare.append(guards.add_csrf_header)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from registry.api.auth import CSRF_HEADER, SESSION_COOKIE
+from registry.api.guards import CSRF_HEADER, SESSION_COOKIE
 from registry.api.body import bad_request, json_response
 from registry.core.errors import RegistryError
-from registry.http.keys import AUTH, SERVICES
+from registry.http.appkeys import AUTH, SERVICES
 
 MAX_FIELD = 512
 

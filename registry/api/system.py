@@ -8,10 +8,10 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from registry.api import render
-from registry.api.auth import caller
+from registry.api.guards import caller
 from registry.api.body import json_response
-from registry.core.digest import Digest
-from registry.http.keys import CONFIG, SERVICES
+from registry.oci.digest import Digest
+from registry.http.appkeys import CONFIG, SERVICES
 
 _PROBE = Digest.parse("sha256:" + "0" * 64)
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from registry.api import render
-from registry.api.auth import admin, authenticated, refuse
+from registry.api.guards import admin, authenticated, refuse
 from registry.api.body import created, done, field, json_response, path_id, read_json
 from registry.api.paging import fuzzy, page_of, paged, query_terms
 from registry.core.errors import RegistryError
 from registry.core.rbac import Principal
-from registry.http.keys import SERVICES
+from registry.http.appkeys import SERVICES
 
 
 async def _self_or_admin(request: web.Request) -> tuple[Principal, int]:

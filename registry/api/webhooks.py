@@ -4,11 +4,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from registry.api import render
-from registry.api.auth import project_access
+from registry.api.guards import project_access
 from registry.api.body import created, done, field, json_response, path_id, read_json
 from registry.api.paging import page_of, paged
 from registry.core.webhooks import parse_event_types, parse_targets
-from registry.http.keys import SERVICES
+from registry.http.appkeys import SERVICES
 
 
 def _policy_fields(body: dict) -> dict:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from registry.auth.basic import BasicAuthenticator
 from registry.auth.controller import RegistryAccess
-from registry.auth.keys import SigningKey
+from registry.auth.signing_key import SigningKey
 from registry.auth.ratelimit import RateLimiter
 from registry.auth.throttle import LoginThrottle
 from registry.auth.tokens import TokenAuthority

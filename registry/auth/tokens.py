@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import jwt
 
 from registry.auth.access import Scope
-from registry.auth.keys import SigningKey
+from registry.auth.signing_key import SigningKey
 
 MIN_LIFETIME = 60
 LEEWAY = 5

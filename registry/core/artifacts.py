@@ -14,8 +14,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from registry.core import mediatypes as mt
-from registry.core.digest import Digest
+from registry.oci import mediatypes as mt
+from registry.oci.digest import Digest
 from registry.core.errors import RegistryError
 from registry.core.links import BlobLinks
 from registry.core.manifests import ManifestService

@@ -5,7 +5,7 @@ layer pushed to a private repository cannot be fetched through a public one.
 """
 from __future__ import annotations
 
-from registry.core.digest import Digest
+from registry.oci.digest import Digest
 from registry.core.errors import blob_unknown
 from registry.core.links import BlobLinks
 from storage.blobs.base import BlobStore

@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from registry.core.digest import Digest
+from registry.oci.digest import Digest
 from storage.blobs.base import BlobStore
 from storage.meta.references import Snapshot
 from storage.meta.store import MetaStore

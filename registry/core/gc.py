@@ -39,7 +39,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from registry.core.digest import Digest
+from registry.oci.digest import Digest
 from registry.core.errors import RegistryError
 from storage.blobs.base import BlobStore
 from storage.meta.references import DigestBusy, Snapshot

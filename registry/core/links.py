@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from registry.core.digest import Digest
+from registry.oci.digest import Digest
 from registry.core.gc import linking
 from registry.core.names import project_of
 from registry.core.quotas import QuotaService

@@ -11,10 +11,10 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from registry.core.digest import Digest, digest_of
+from registry.oci.digest import Digest, digest_of
 from registry.core.errors import RegistryError, manifest_unknown
 from registry.core.gc import linking
-from registry.core.manifest import Descriptor, ParsedManifest, parse_manifest
+from registry.oci.manifest import Descriptor, ManifestError, ParsedManifest, parse_manifest
 from registry.core.names import project_of, split_reference, split_stored_reference, validate_tag
 from registry.core.quotas import QuotaService
 from registry.core.readcache import ReadCache
@@ -23,7 +23,6 @@ from storage.meta.records import ManifestRecord, ManifestReference
 from storage.meta.references import MissingReferences
 from storage.meta.store import MetaStore
 
-MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +83,7 @@ def referrer_descriptor(record: ManifestRecord) -> dict:
 
 class ManifestService:
     def __init__(self, meta: MetaStore, blobs: BlobStore, cache: ManifestCache | None = None,
-                 max_bytes: int = MAX_MANIFEST_BYTES, quotas: QuotaService | None = None) -> None:
+                 *, max_bytes: int, quotas: QuotaService | None = None) -> None:
         self.meta = meta
         self.blobs = blobs
         self.cache = cache or ManifestCache()
@@ -142,7 +141,10 @@ class ManifestService:
         if expected is not None and digest != expected:
             raise RegistryError("DIGEST_INVALID", "manifest digest does not match its content",
                                 {"expected": str(expected), "actual": str(digest)})
-        parsed = parse_manifest(body, content_type)
+        try:
+            parsed = parse_manifest(body, content_type)
+        except ManifestError as error:
+            raise RegistryError("MANIFEST_INVALID", str(error)) from None
         await self._check_references(repo, parsed)
         tags = ([tag] if tag else []) + [validate_tag(t) for t in extra_tags]
         if self.quotas is not None:

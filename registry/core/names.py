@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from registry.core.digest import Digest, DigestError
+from registry.oci.digest import Digest, DigestError
 from registry.core.errors import RegistryError, manifest_unknown
 
 _COMPONENT = r"[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*"

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 
-from registry.core.digest import Digest
+from registry.oci.digest import Digest
 from registry.core.errors import RegistryError, upload_unknown
 from registry.core.links import BlobLinks
 from storage.blobs.base import BlobStore, BlobUploadUnknown

@@ -5,7 +5,7 @@ from aiohttp import web
 
 from registry.core.names import parse_digest
 from registry.distribution.ranges import stream_range
-from registry.http.keys import SERVICES
+from registry.http.appkeys import SERVICES
 
 # uvloop has no loop.sendfile, so aiohttp copies the file through a thread in chunks of
 # this size there; 1 MiB (not its 256 KiB) takes a quarter of the thread hops per byte.

@@ -6,10 +6,10 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from registry.core import mediatypes as mt
+from registry.oci import mediatypes as mt
 from registry.core.errors import RegistryError, name_unknown
 from registry.core.names import parse_digest
-from registry.http.keys import ACCESS, SERVICES
+from registry.http.appkeys import ACCESS, SERVICES
 
 MAX_PAGE = 10000
 

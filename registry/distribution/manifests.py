@@ -5,7 +5,7 @@ from aiohttp import web
 
 from registry.core.errors import RegistryError
 from registry.http.bodies import read_body
-from registry.http.keys import CONFIG, SERVICES
+from registry.http.appkeys import SERVICES
 
 
 def _headers(digest: str, media_type: str, length: int) -> dict[str, str]:
@@ -43,7 +43,7 @@ async def get(request: web.Request, name: str, reference: str) -> web.StreamResp
 
 async def put(request: web.Request, name: str, reference: str) -> web.StreamResponse:
     services = request.app[SERVICES]
-    limit = request.app[CONFIG]["limits.max_manifest_bytes"]
+    limit = services.manifests.max_bytes
     declared = request.content_length
     if declared is not None and declared > limit:
         raise RegistryError("TOO_LARGE", f"manifest exceeds the {limit}-byte limit", status=413)

@@ -9,7 +9,7 @@ import re
 
 from aiohttp import web
 
-from registry.core.digest import Digest
+from registry.oci.digest import Digest
 from registry.core.errors import RegistryError
 from storage.blobs.base import BlobStore
 

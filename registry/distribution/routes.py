@@ -16,7 +16,7 @@ from registry.auth.access import Scope
 from registry.core.errors import RegistryError
 from registry.core.names import validate_name
 from registry.distribution import blobs, discovery, manifests, uploads
-from registry.http.keys import ACCESS
+from registry.http.appkeys import ACCESS
 
 Handler = Callable[[web.Request, str, str], Awaitable[web.StreamResponse]]
 

@@ -10,7 +10,7 @@ from registry.auth.access import Scope
 from registry.core.errors import RegistryError
 from registry.core.names import parse_digest, validate_name
 from registry.http.bodies import body_pieces
-from registry.http.keys import ACCESS, SERVICES
+from registry.http.appkeys import ACCESS, SERVICES
 
 _CONTENT_RANGE_RE = re.compile(r"^(?:bytes[ =])?(\d+)-(\d+)(?:/\d+|/\*)?$")
 
@@ -72,13 +72,11 @@ async def start(request: web.Request, name: str, reference: str) -> web.StreamRe
     source = mount_scopes(request)
     if source:
         digest = parse_digest(request.query["mount"])
-        identity = request["identity"]
         try:
             await request.app[ACCESS].authorize(request, source)
             allowed = True
         except RegistryError:
             allowed = False
-        request["identity"] = identity
         if allowed and await services.blobs.mount(name, digest, source[0].name):
             return _created(name, str(digest))
     upload_id = await services.uploads.start(name, _client(request))

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from registry.core.webhooks import EVENT_TYPES, ArtifactEvent
-from registry.http.keys import CONFIG, SERVICES
+from registry.http.appkeys import CONFIG, SERVICES
 
 
 @web.middleware

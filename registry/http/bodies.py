@@ -13,8 +13,8 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from registry.core.errors import RegistryError
-from registry.core.streams import read_at_most
-from registry.http.keys import CONFIG
+from registry.oci.streams import read_at_most
+from registry.http.appkeys import CONFIG
 
 
 def _stalled(timeout: float) -> RegistryError:

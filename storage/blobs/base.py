@@ -8,10 +8,18 @@ addressable by digest.
 from __future__ import annotations
 
 import abc
+import re
 from collections.abc import AsyncIterable, AsyncIterator
 from pathlib import Path
 
-from registry.core.digest import Digest
+from registry.oci.digest import Digest
+
+_UPLOAD_ID_RE = re.compile(r"[A-Za-z0-9-]{8,64}")
+
+
+def is_upload_id(text: str) -> bool:
+    """Whether ``text`` can name an upload: the only ids a store turns into a path or key."""
+    return _UPLOAD_ID_RE.fullmatch(text) is not None
 
 
 class BlobUploadUnknown(LookupError):

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import time
 from collections.abc import AsyncIterable, AsyncIterator
 from pathlib import Path
 
 import aiofiles
 
-from registry.core.digest import ALGORITHMS, Digest
-from storage.blobs.base import BlobStore, BlobUploadUnknown
+from registry.oci.digest import ALGORITHMS, Digest
+from storage.blobs.base import BlobStore, BlobUploadUnknown, is_upload_id
 
-_UPLOAD_ID_RE = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 READ_CHUNK = 1 << 20
 WRITE_BATCH = 1 << 20
 
@@ -83,7 +81,7 @@ class FilesystemBlobStore(BlobStore):
         return self.blobs / digest.algorithm / digest.hex[:2] / digest.hex
 
     def _upload_path(self, upload_id: str) -> Path:
-        if not _UPLOAD_ID_RE.match(upload_id):
+        if not is_upload_id(upload_id):
             raise BlobUploadUnknown(upload_id)
         return self.uploads / upload_id
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator
 from contextlib import AsyncExitStack
@@ -35,15 +34,14 @@ from aiobotocore.config import AioConfig
 from aiobotocore.session import get_session
 from botocore.exceptions import BotoCoreError, ClientError
 
-from registry.core.digest import Digest
-from storage.blobs.base import BlobStore, BlobUploadUnknown
+from registry.oci.digest import Digest
+from storage.blobs.base import BlobStore, BlobUploadUnknown, is_upload_id
 
 MIN_PART_SIZE = 5 * 1024 * 1024  # S3's smallest part other than the last
 DEFAULT_PART_SIZE = 16 * 1024 * 1024
 READ_CHUNK = 1 << 20
 PRESIGN_SECONDS = 20 * 60
 COPY_CONCURRENCY = 8
-_UPLOAD_ID_RE = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 _MISSING = {"404", "NoSuchKey", "NotFound", "NoSuchUpload", "NoSuchBucket"}
 _CREATE_RACE_CODES = {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}
 
@@ -138,7 +136,7 @@ class S3BlobStore(BlobStore):
         return f"{self.prefix}blobs/{digest.algorithm}/{digest.hex[:2]}/{digest.hex}"
 
     def _upload_dir(self, upload_id: str) -> str:
-        if not _UPLOAD_ID_RE.match(upload_id):
+        if not is_upload_id(upload_id):
             raise BlobUploadUnknown(upload_id)
         return f"{self.prefix}uploads/{upload_id}/"
 

@@ -53,7 +53,3 @@ class Database(abc.ABC):
     @abc.abstractmethod
     async def close(self) -> None: ...
 
-
-@asynccontextmanager
-async def nothing() -> AsyncIterator[None]:
-    yield None

@@ -9,7 +9,7 @@ import sys
 
 from registry.agent import (ContentStore, DaemonConfig, NodeAgent, Puller, SecretPool, load_documents,
                             pods_from_document)
-from registry.agent.reference import ImageReference
+from registry.oci.reference import ImageReference
 from tests.agent.conftest import PASSWORD, USER
 from tests.agent.images import Pusher, make_image
 from tests.agent.registries import free_port

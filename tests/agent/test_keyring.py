@@ -6,7 +6,7 @@ import pytest
 from registry.agent.daemon_config import DaemonConfig, parse_daemon_config
 from registry.agent.errors import InputError
 from registry.agent.keyring import Credential, Keyring, key_matches, normalize_key, union_lookup
-from registry.agent.reference import ImageReference
+from registry.oci.reference import ImageReference
 
 
 @pytest.mark.parametrize("server, key", [

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from registry.agent.policy import PullPolicy, default_pull_policy, should_pull
-from registry.agent.reference import ImageReference, ReferenceError
+from registry.oci.reference import ImageReference, ReferenceError
 
 DIGEST = "sha256:" + "a" * 64
 

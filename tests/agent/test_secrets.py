@@ -12,7 +12,7 @@ import pytest
 from registry.agent.cli import main
 from registry.agent.documents import parse_documents
 from registry.agent.errors import InputError
-from registry.agent.reference import ImageReference
+from registry.oci.reference import ImageReference
 from registry.agent.secrets import SecretPool, parse_secret
 
 def kubectl(*args: str) -> str:

@@ -6,7 +6,7 @@ import requests
 
 from registry.api.routes import PREFIX
 from registry.config import load_config
-from registry.http.app import create_app
+from registry.server.app import create_app
 from tests.api.conftest import Api, error_code, unique, wait_for
 
 

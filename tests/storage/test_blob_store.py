@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from registry.core.digest import Digest
+from registry.oci.digest import Digest
 from storage.blobs import BlobStore, BlobUploadUnknown
 from tests.storage.conftest import PART_SIZE
 

@@ -5,7 +5,7 @@ import hashlib
 
 import pytest
 
-from registry.core.digest import Digest, DigestError, digest_of
+from registry.oci.digest import Digest, DigestError, digest_of
 from registry.core.errors import RegistryError
 from registry.core.names import parse_digest, project_of, split_reference, validate_name, validate_tag
 

@@ -5,9 +5,8 @@ import json
 
 import pytest
 
-from registry.core import mediatypes as mt
-from registry.core.errors import RegistryError
-from registry.core.manifest import parse_manifest
+from registry.oci import mediatypes as mt
+from registry.oci.manifest import ManifestError, parse_manifest
 
 D1 = "sha256:" + "1" * 64
 D2 = "sha256:" + "2" * 64
@@ -73,12 +72,12 @@ def test_foreign_layers_are_not_required():
     ({**_image(), "mediaType": "text/plain"}, None),
 ])
 def test_invalid(doc, content_type):
-    with pytest.raises(RegistryError) as info:
+    with pytest.raises(ManifestError) as info:
         parse_manifest(json.dumps(doc).encode(), content_type)
-    assert info.value.code == "MANIFEST_INVALID"
+    assert str(info.value)
 
 
 def test_deep_nesting_is_refused_without_crashing():
     body = b'{"schemaVersion": 2, "annotations": ' + b"[" * 100 + b"]" * 100 + b"}"
-    with pytest.raises(RegistryError):
+    with pytest.raises(ManifestError):
         parse_manifest(body, None)

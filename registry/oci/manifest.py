@@ -10,9 +10,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from registry.core import mediatypes as mt
-from registry.core.digest import Digest, DigestError
-from registry.core.errors import RegistryError
+from registry.oci import mediatypes as mt
+from registry.oci.digest import Digest, DigestError
 
 MAX_JSON_DEPTH = 64
 
@@ -48,8 +47,12 @@ class ParsedManifest:
         return self.config.media_type if self.config else None
 
 
-def _invalid(message: str, detail: Any = None) -> RegistryError:
-    return RegistryError("MANIFEST_INVALID", message, detail)
+class ManifestError(ValueError):
+    """The bytes are not a manifest any client could use; the message says why."""
+
+
+def _invalid(message: str) -> ManifestError:
+    return ManifestError(message)
 
 
 def _depth(value: Any, limit: int) -> None:
@@ -120,7 +123,7 @@ def _media_type(doc: dict[str, Any], content_type: str | None) -> str:
 
 
 def parse_manifest(body: bytes, content_type: str | None) -> ParsedManifest:
-    """Read a pushed manifest; raise MANIFEST_INVALID with the reason when it is unusable."""
+    """Read a manifest; raise ManifestError with the reason when it is unusable."""
     try:
         doc = json.loads(body)
     except (ValueError, RecursionError):

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from registry.core.errors import RegistryError
 from registry.core.rbac import ANONYMOUS, Principal
-from registry.http.keys import AUTH, SERVICES
+from registry.http.appkeys import AUTH, SERVICES
 from storage.meta.records import ProjectRecord
 
 CSRF_HEADER = "X-Harbor-CSRF-Token"

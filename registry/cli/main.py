@@ -6,8 +6,8 @@ import logging
 import sys
 from importlib.metadata import PackageNotFoundError, version
 
-from registry.admin_cli import add_commands
-from registry.maintenance_cli import add_commands as add_maintenance_commands
+from registry.cli.admin import add_commands
+from registry.cli.maintenance import add_commands as add_maintenance_commands
 from registry.config import ConfigError, load_config
 
 
@@ -21,7 +21,7 @@ def _load(args: argparse.Namespace, **extra):
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from registry.http.server import serve
+    from registry.server.serve import serve
 
     config = _load(args, **{"http.host": args.host, "http.port": args.port, "http.workers": args.workers})
     logging.getLogger().setLevel(config["log.level"].upper())
@@ -39,7 +39,7 @@ def _init(args: argparse.Namespace) -> int:
     """Create the registry (schema, admin, signing key) without serving it."""
     import asyncio
 
-    from registry.http.server import prepare
+    from registry.server.serve import prepare
 
     config = _load(args)
     asyncio.run(prepare(config))

@@ -1,6 +1,6 @@
 """``berth user|project|robot|cert``: administration from the command line.
 
-These open the configured stores directly (see registry.command_runner), so they work
+These open the configured stores directly (see registry.cli.runner), so they work
 on a registry that is not running.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 from registry.config import Config
 from registry.core.errors import RegistryError
 from registry.core.rbac import ROLE_NAMES
-from registry.command_runner import run_on_registry
+from registry.cli.runner import run_on_registry
 from registry.core.services import Services
 
 Action = Callable[[Services, argparse.Namespace], Awaitable[int]]

@@ -55,7 +55,3 @@ def new_hasher(algorithm: str = "sha256") -> "hashlib._Hash":
 def digest_of(data: bytes, algorithm: str = "sha256") -> Digest:
     """The digest of ``data`` under ``algorithm``."""
     return Digest(algorithm, hashlib.new(algorithm, data).hexdigest())
-
-
-def is_digest(text: str) -> bool:
-    return ":" in text

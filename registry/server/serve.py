@@ -16,10 +16,10 @@ import sys
 
 from aiohttp import web
 
-from registry.bootstrap import first_start
+from registry.server.bootstrap import first_start
 from registry.config import Config, ConfigError
 from registry.core.services import close_services, open_services
-from registry.http.app import create_app
+from registry.server.app import create_app
 from registry.http.inflight import INFLIGHT
 from registry.http.protocol_errors import JsonErrorAppRunner
 

@@ -11,7 +11,7 @@ from aiohttp import web
 from registry import ui
 from registry.api import health, session
 from registry.api import routes as api_routes
-from registry.auth import token_endpoint
+from registry.distribution import token_service
 from registry.auth.access import OpenAccess
 from registry.auth.state import build_auth
 from registry.config import Config
@@ -21,7 +21,7 @@ from registry.distribution.routes import add_routes
 from registry.http.audit import audit_middleware
 from registry.http.errors import error_middleware
 from registry.http.inflight import INFLIGHT, Inflight
-from registry.http.keys import ACCESS, AUTH, CONFIG, SERVICES
+from registry.http.appkeys import ACCESS, AUTH, CONFIG, SERVICES
 
 log = logging.getLogger("berth")
 
@@ -85,5 +85,5 @@ def create_app(config: Config) -> web.Application:
     session.add_routes(app)
     ui.add_routes(app)
     if config["auth.enabled"]:
-        token_endpoint.add_routes(app)
+        token_service.add_routes(app)
     return app

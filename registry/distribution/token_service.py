@@ -21,7 +21,7 @@ from aiohttp import web
 
 from registry.auth.access import Scope
 from registry.auth.basic import decode_basic
-from registry.http.keys import AUTH as TOKEN_SERVICE
+from registry.http.appkeys import AUTH as TOKEN_SERVICE
 from registry.auth.scopes import parse_scopes
 from registry.auth.state import AuthState
 from registry.auth.tokens import InvalidToken

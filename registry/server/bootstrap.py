@@ -5,7 +5,7 @@ a registry comes into being (administration commands refuse a directory that hol
 """
 from __future__ import annotations
 
-from registry.auth.keys import SigningKey
+from registry.auth.signing_key import SigningKey
 from registry.config import Config
 from registry.core.services import Services
 

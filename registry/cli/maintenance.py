@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from registry.config import Config
 from registry.core.fsck import Fsck
 from registry.core.gc import GarbageCollector
-from registry.command_runner import run_on_registry
+from registry.cli.runner import run_on_registry
 from registry.core.services import Services
 
 Action = Callable[[Services, Config, argparse.Namespace], Awaitable[int]]

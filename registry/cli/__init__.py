@@ -1,0 +1,4 @@
+"""The ``berth`` command."""
+from registry.cli.main import main
+
+__all__ = ["main"]

@@ -1,0 +1,1 @@
+"""The composition root: wiring stores and services, building the app, running processes."""
