@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import Any, Callable
+from typing import Callable
 
 import aiofiles
 import aiohttp
@@ -19,6 +19,7 @@ from registry.agent.client import RegistryClient
 from registry.agent.errors import BlobVerificationError, PullError
 from registry.agent.store import ContentStore
 from registry.oci.digest import Digest, new_hasher
+from registry.oci.manifest import Descriptor
 
 CHUNK = 1 << 20
 ATTEMPTS = 3
@@ -35,10 +36,10 @@ def _file_digest(path: str, algorithm: str) -> str:
     return f"{algorithm}:{hasher.hexdigest()}"
 
 
-async def fetch_blob(client: RegistryClient, store: ContentStore, descriptor: dict[str, Any],
+async def fetch_blob(client: RegistryClient, store: ContentStore, descriptor: Descriptor,
                      report: Report) -> bool:
     """Make the blob present in ``store``; return False when it already was."""
-    digest, size = descriptor["digest"], descriptor["size"]
+    digest, size = descriptor.digest, descriptor.size
     if store.has_blob(digest, size):
         report("Already exists", size, size)
         return False

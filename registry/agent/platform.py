@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry.agent.errors import PlatformNotFoundError
+from registry.oci.manifest import Descriptor
 
 _ARCH_ALIASES = {"x86_64": "amd64", "x86-64": "amd64", "aarch64": "arm64", "armhf": "arm", "armel": "arm",
                  "armv7l": "arm", "armv6l": "arm", "i386": "386", "i686": "386"}
@@ -52,13 +53,13 @@ class Platform:
         return f"{self.os}/{self.architecture}" + (f"/{self.variant}" if self.variant else "")
 
 
-def select_manifest(manifests: list[dict[str, Any]], wanted: Platform) -> dict[str, Any]:
+def select_manifest(manifests: list[Descriptor], wanted: Platform) -> Descriptor:
     """The index entry for ``wanted``; the first best match keeps the index's order."""
-    candidates = [m for m in manifests if isinstance(m.get("platform"), dict) and wanted.matches(m["platform"])]
+    candidates = [m for m in manifests if m.platform is not None and wanted.matches(m.platform)]
     if not candidates:
         offered = ", ".join(
             str(Platform(p.get("os", "?"), p.get("architecture", "?"), p.get("variant", "")))
-            for p in (m.get("platform") or {} for m in manifests)
+            for p in (m.platform or {} for m in manifests)
         )
         raise PlatformNotFoundError(f"no match for platform {wanted} in manifest (offers: {offered or 'none'})")
-    return min(candidates, key=lambda m: wanted.preference(m["platform"]))
+    return min(candidates, key=lambda m: wanted.preference(m.platform or {}))

@@ -8,10 +8,8 @@ never leaves a reference to an incomplete image.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import aiohttp
 
@@ -22,10 +20,11 @@ from registry.agent.errors import PullError, UnauthorizedError
 from registry.agent.keyring import Credential
 from registry.agent.platform import Platform, select_manifest
 from registry.agent.progress import Progress
-from registry.oci.reference import DEFAULT_DOMAIN, ImageReference
 from registry.agent.store import ContentStore, ImageRecord
 from registry.oci import mediatypes
 from registry.oci.digest import Digest, DigestError, digest_of
+from registry.oci.manifest import Descriptor, ManifestError, ParsedManifest, parse_manifest
+from registry.oci.reference import DEFAULT_DOMAIN, ImageReference
 
 DOCKER_HUB_ENDPOINT = "https://registry-1.docker.io"
 MANIFEST_LIMIT = 4 << 20
@@ -44,32 +43,12 @@ class PullResult:
     seconds: float
 
 
-def _descriptor(value: Any, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise PullError(f"invalid manifest: {where} is not a descriptor")
+def _parse(body: bytes, content_type: str) -> ParsedManifest:
+    """What a manifest references, or a PullError saying why it cannot be pulled."""
     try:
-        Digest.parse(value.get("digest", ""))
-    except DigestError as exc:
-        raise PullError(f"invalid manifest: {where}: {exc}") from None
-    size = value.get("size")
-    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-        raise PullError(f"invalid manifest: {where} has no valid size")
-    return value
-
-
-def _parse_manifest(body: bytes, media_type: str) -> tuple[str, dict[str, Any]]:
-    try:
-        manifest = json.loads(body)
-    except ValueError:
-        raise PullError("invalid manifest: not JSON") from None
-    if not isinstance(manifest, dict):
-        raise PullError("invalid manifest: not a JSON object")
-    media_type = manifest.get("mediaType") or media_type
-    if media_type in (mediatypes.DOCKER_SCHEMA1, mediatypes.DOCKER_SCHEMA1_SIGNED) or manifest.get("schemaVersion") == 1:
-        raise PullError("Docker image manifest schema 1 is not supported")
-    if media_type not in mediatypes.MANIFESTS:
-        media_type = mediatypes.OCI_INDEX if "manifests" in manifest else mediatypes.OCI_MANIFEST
-    return media_type, manifest
+        return parse_manifest(body, content_type)
+    except ManifestError as exc:
+        raise PullError(f"invalid manifest: {exc}") from None
 
 
 class Puller:
@@ -171,53 +150,47 @@ class Puller:
         previous = self.store.find(ref)
         body, media_type, repo_digest = await self._fetch_manifest(client, ref.identifier, ref.digest)
         self.progress.start(str(ref), ref.tag or ref.digest or "", ref.path)
-        media_type, manifest = _parse_manifest(body, media_type)
+        manifest = _parse(body, media_type)
         stored = {repo_digest: body}
-        descriptor: dict[str, Any] = {"mediaType": media_type, "digest": repo_digest, "size": len(body)}
-        if mediatypes.is_index(media_type):
-            entries = manifest.get("manifests")
-            if not isinstance(entries, list):
-                raise PullError("invalid index: manifests is not a list")
-            chosen = _descriptor(select_manifest(entries, self.platform), "index entry")
-            body, media_type, digest = await self._fetch_manifest(client, chosen["digest"], chosen["digest"])
-            if len(body) != chosen["size"]:
-                raise PullError(f"manifest {digest}: {len(body)} bytes, index says {chosen['size']}")
-            media_type, manifest = _parse_manifest(body, chosen.get("mediaType", media_type))
-            if mediatypes.is_index(media_type):
+        descriptor = Descriptor(manifest.media_type, repo_digest, len(body))
+        if manifest.is_index:
+            chosen = select_manifest(manifest.children, self.platform)
+            body, _, digest = await self._fetch_manifest(client, chosen.digest, chosen.digest)
+            if len(body) != chosen.size:
+                raise PullError(f"manifest {digest}: {len(body)} bytes, index says {chosen.size}")
+            # The index, verified by its digest, says what the entry is; the Content-Type adds nothing.
+            manifest = _parse(body, chosen.media_type)
+            if manifest.is_index:
                 raise PullError("invalid index: a platform entry points at another index")
             stored[digest] = body
-            descriptor = {"mediaType": media_type, "digest": digest, "size": len(body),
-                          "platform": chosen["platform"]}
-        blobs = [_descriptor(manifest.get("config"), "config")]
-        layers = manifest.get("layers")
-        if not isinstance(layers, list):
-            raise PullError("invalid manifest: layers is not a list")
-        blobs += [_descriptor(layer, f"layers[{i}]") for i, layer in enumerate(layers)]
+            descriptor = Descriptor(manifest.media_type, digest, len(body), platform=chosen.platform)
+        assert manifest.config is not None  # parse_manifest gives every image manifest a config
+        blobs = [manifest.config, *manifest.layers]
         downloaded = await self._fetch_blobs(client, blobs)
         for digest, content in stored.items():
             self.store.put_blob(content, digest)
         record = self.store.add(str(ref), descriptor, repo_digest)
-        size = sum(blob["size"] for blob in {b["digest"]: b for b in blobs}.values())
+        size = sum(blob.size for blob in {b.digest: b for b in blobs}.values())
         current = previous is not None and previous.record.digest == record.digest
         verb = "Image is up to date" if current else "Downloaded newer image"
         self.progress.finish([f"Digest: {repo_digest}", f"Status: {verb} for {ref.familiar()}"])
-        return PullResult(record, blobs[0]["digest"], size, downloaded, time.monotonic() - started)
+        return PullResult(record, manifest.config.digest, size, downloaded, time.monotonic() - started)
 
-    async def _fetch_blobs(self, client: RegistryClient, blobs: list[dict[str, Any]]) -> int:
+    async def _fetch_blobs(self, client: RegistryClient, blobs: list[Descriptor]) -> int:
         """Download every distinct blob, a few at a time; return the bytes transferred.
 
         A failure does not cancel the other downloads: they finish and are verified, so
         nothing is left half-written, and a retry finds them already present.
         """
-        unique = list({blob["digest"]: blob for blob in blobs}.values())
+        unique = list({blob.digest: blob for blob in blobs}.values())
         limit = asyncio.Semaphore(self._concurrency)
 
-        async def one(blob: dict[str, Any]) -> int:
+        async def one(blob: Descriptor) -> int:
             def report(status: str, current: int, total: int) -> None:
-                self.progress.layer(blob["digest"], status, current, total)
+                self.progress.layer(blob.digest, status, current, total)
 
             async with limit:
-                return blob["size"] if await fetch_blob(client, self.store, blob, report) else 0
+                return blob.size if await fetch_blob(client, self.store, blob, report) else 0
 
         results = await asyncio.gather(*(one(blob) for blob in unique), return_exceptions=True)
         for result in results:

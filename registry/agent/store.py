@@ -21,9 +21,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
-from registry.oci.reference import ImageReference
 from registry.oci.digest import Digest, digest_of
+from registry.oci.manifest import Descriptor, ManifestError, parse_manifest
 from registry.oci.mediatypes import OCI_INDEX
+from registry.oci.reference import ImageReference
 
 NAME_ANNOTATION = "io.containerd.image.name"
 REF_ANNOTATION = "org.opencontainers.image.ref.name"
@@ -37,28 +38,34 @@ class ImageRecord:
     """One reference on the node and the image it resolves to."""
 
     name: str
-    manifest: dict[str, Any]  # the OCI descriptor of the platform manifest
+    manifest: Descriptor  # the platform manifest
     repo_digest: str
     pulled: str
 
     @property
     def digest(self) -> str:
-        return self.manifest["digest"]
+        return self.manifest.digest
 
     def to_descriptor(self) -> dict[str, Any]:
+        """The record's ``index.json`` entry: the manifest's descriptor with the reference annotations."""
         ref = ImageReference.parse(self.name)
-        annotations = {NAME_ANNOTATION: self.name, REF_ANNOTATION: ref.tag or ref.digest or "",
-                       REPO_DIGEST_ANNOTATION: self.repo_digest, PULLED_ANNOTATION: self.pulled}
-        return {**self.manifest, "annotations": annotations}
+        entry: dict[str, Any] = {"mediaType": self.manifest.media_type, "digest": self.manifest.digest,
+                                 "size": self.manifest.size}
+        if self.manifest.platform is not None:
+            entry["platform"] = self.manifest.platform
+        entry["annotations"] = {NAME_ANNOTATION: self.name, REF_ANNOTATION: ref.tag or ref.digest or "",
+                                REPO_DIGEST_ANNOTATION: self.repo_digest, PULLED_ANNOTATION: self.pulled}
+        return entry
 
     @classmethod
-    def from_descriptor(cls, descriptor: dict[str, Any]) -> "ImageRecord | None":
-        annotations = descriptor.get("annotations") or {}
+    def from_descriptor(cls, entry: dict[str, Any]) -> "ImageRecord | None":
+        """The record an ``index.json`` entry written by ``to_descriptor`` holds; None for any other entry."""
+        annotations = entry.get("annotations") or {}
         name = annotations.get(NAME_ANNOTATION)
         if not name:
             return None
-        manifest = {k: v for k, v in descriptor.items() if k != "annotations"}
-        return cls(name, manifest, annotations.get(REPO_DIGEST_ANNOTATION, descriptor["digest"]),
+        manifest = Descriptor(entry["mediaType"], entry["digest"], entry["size"], platform=entry.get("platform"))
+        return cls(name, manifest, annotations.get(REPO_DIGEST_ANNOTATION, manifest.digest),
                    annotations.get(PULLED_ANNOTATION, ""))
 
 
@@ -162,7 +169,7 @@ class ContentStore:
         found = (ImageRecord.from_descriptor(d) for d in self._read_index())
         return [record for record in found if record is not None]
 
-    def add(self, name: str, manifest: dict[str, Any], repo_digest: str) -> ImageRecord:
+    def add(self, name: str, manifest: Descriptor, repo_digest: str) -> ImageRecord:
         """Record that ``name`` now resolves to ``manifest`` (replacing what it resolved to)."""
         pulled = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         record = ImageRecord(name, manifest, repo_digest, pulled)
@@ -176,16 +183,18 @@ class ContentStore:
         if not self.has_blob(record.digest):
             return None
         try:
-            manifest = json.loads(self.read_blob(record.digest))
-            descriptors = [manifest["config"], *manifest.get("layers", [])]
-        except (ValueError, KeyError, TypeError):
+            manifest = parse_manifest(self.read_blob(record.digest), record.manifest.media_type)
+        except ManifestError:
             return None
-        if not all(self.has_blob(d["digest"], d.get("size")) for d in descriptors):
+        if manifest.config is None:  # an index: records name platform manifests only
             return None
-        blobs = (record.digest, *(d["digest"] for d in descriptors))
+        descriptors = [manifest.config, *manifest.layers]
+        if not all(self.has_blob(d.digest, d.size) for d in descriptors):
+            return None
+        blobs = (record.digest, *(d.digest for d in descriptors))
         if record.repo_digest != record.digest:
             blobs += (record.repo_digest,)
-        return ImageDetails(record, manifest["config"]["digest"], sum(d["size"] for d in descriptors), blobs)
+        return ImageDetails(record, manifest.config.digest, sum(d.size for d in descriptors), blobs)
 
     def find(self, ref: ImageReference) -> ImageDetails | None:
         """The complete image ``ref`` names on this node, if any (``GetImageRef``)."""

@@ -14,6 +14,7 @@ from registry.oci import mediatypes as mt
 from registry.oci.digest import Digest, DigestError
 
 MAX_JSON_DEPTH = 64
+SCHEMA1_UNSUPPORTED = "Docker schema 1 manifests are not supported; push schema 2 or OCI"
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +117,7 @@ def _media_type(doc: dict[str, Any], content_type: str | None) -> str:
     if media_type is None:
         media_type = mt.OCI_INDEX if "manifests" in doc else mt.OCI_MANIFEST
     if media_type in (mt.DOCKER_SCHEMA1, mt.DOCKER_SCHEMA1_SIGNED):
-        raise _invalid("Docker schema 1 manifests are not supported; push schema 2 or OCI")
+        raise _invalid(SCHEMA1_UNSUPPORTED)
     if media_type not in mt.MANIFESTS:
         raise _invalid(f"unsupported manifest media type {media_type!r}")
     return media_type
@@ -131,6 +132,8 @@ def parse_manifest(body: bytes, content_type: str | None) -> ParsedManifest:
     if not isinstance(doc, dict):
         raise _invalid("manifest must be a JSON object")
     _depth(doc, MAX_JSON_DEPTH)
+    if doc.get("schemaVersion") == 1:  # named, so that whoever holds one knows what to do
+        raise _invalid(SCHEMA1_UNSUPPORTED)
     if doc.get("schemaVersion") != 2:
         raise _invalid("schemaVersion must be 2")
     media_type = _media_type(doc, content_type)

@@ -15,6 +15,12 @@ OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
 OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
+DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"
+# The config and layer media types that go with each kind of image manifest.
+PART_TYPES = {OCI_MANIFEST: (OCI_CONFIG, OCI_LAYER), DOCKER_MANIFEST: (DOCKER_CONFIG, DOCKER_LAYER)}
 
 
 def sha256(data: bytes) -> str:
@@ -39,6 +45,7 @@ class Image:
     layers: list[bytes]
     manifest: bytes
     architecture: str = "amd64"
+    media_type: str = OCI_MANIFEST
     blobs: dict[str, bytes] = field(default_factory=dict)
 
     @property
@@ -50,26 +57,29 @@ class Image:
         return sha256(self.config)
 
     def descriptor(self) -> dict:
-        return {"mediaType": OCI_MANIFEST, "digest": self.digest, "size": len(self.manifest),
+        return {"mediaType": self.media_type, "digest": self.digest, "size": len(self.manifest),
                 "platform": {"os": "linux", "architecture": self.architecture}}
 
 
-def make_image(layers: int = 2, size: int = 64 * 1024, architecture: str = "amd64") -> Image:
+def make_image(layers: int = 2, size: int = 64 * 1024, architecture: str = "amd64",
+               media_type: str = OCI_MANIFEST, declared: bool = True) -> Image:
+    """An image manifest of ``media_type``; ``declared=False`` leaves mediaType out of the body."""
     made = [random_layer(size) for _ in range(layers)]
+    config_type, layer_type = PART_TYPES[media_type]
     config = json.dumps({"architecture": architecture, "os": "linux", "config": {},
                          "rootfs": {"type": "layers", "diff_ids": [diff for _, diff in made]}}).encode()
     manifest = json.dumps({
-        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
-        "config": {"mediaType": OCI_CONFIG, "digest": sha256(config), "size": len(config)},
-        "layers": [{"mediaType": OCI_LAYER, "digest": sha256(blob), "size": len(blob)} for blob, _ in made],
+        "schemaVersion": 2, **({"mediaType": media_type} if declared else {}),
+        "config": {"mediaType": config_type, "digest": sha256(config), "size": len(config)},
+        "layers": [{"mediaType": layer_type, "digest": sha256(blob), "size": len(blob)} for blob, _ in made],
     }).encode()
-    image = Image(config, [blob for blob, _ in made], manifest, architecture)
+    image = Image(config, [blob for blob, _ in made], manifest, architecture, media_type)
     image.blobs = {sha256(b): b for b in [config, *image.layers]}
     return image
 
 
-def make_index(images: list[Image]) -> bytes:
-    return json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX,
+def make_index(images: list[Image], media_type: str = OCI_INDEX, declared: bool = True) -> bytes:
+    return json.dumps({"schemaVersion": 2, **({"mediaType": media_type} if declared else {}),
                        "manifests": [image.descriptor() for image in images]}).encode()
 
 
@@ -100,15 +110,15 @@ class Pusher:
         async with aiohttp.ClientSession() as session:
             for data in image.blobs.values():
                 await self._blob(session, repo, data)
-            await self._manifest(session, repo, tag, image.manifest, OCI_MANIFEST)
+            await self._manifest(session, repo, tag, image.manifest, image.media_type)
         return image
 
-    async def push_index(self, repo: str, tag: str, images: list[Image]) -> bytes:
-        index = make_index(images)
+    async def push_index(self, repo: str, tag: str, images: list[Image], media_type: str = OCI_INDEX) -> bytes:
+        index = make_index(images, media_type)
         async with aiohttp.ClientSession() as session:
             for image in images:
                 for data in image.blobs.values():
                     await self._blob(session, repo, data)
-                await self._manifest(session, repo, image.digest, image.manifest, OCI_MANIFEST)
-            await self._manifest(session, repo, tag, index, OCI_INDEX)
+                await self._manifest(session, repo, image.digest, image.manifest, image.media_type)
+            await self._manifest(session, repo, tag, index, media_type)
         return index

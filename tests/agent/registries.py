@@ -264,3 +264,45 @@ class CuttingProxy:
     async def stop(self) -> None:
         if self._runner:
             await self._runner.cleanup()
+
+
+class StaticRegistry:
+    """A registry that answers GETs with fixed bodies and whatever Content-Type it is told,
+    as registries that label manifests loosely (``application/json``, nothing at all) or
+    still serve Docker schema 1 do."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.files: dict[str, tuple[bytes, str]] = {}
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def host(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def manifest(self, repo: str, references: list[str], body: bytes, content_type: str) -> None:
+        for reference in references:
+            self.files[f"/v2/{repo}/manifests/{reference}"] = (body, content_type)
+
+    def blobs(self, repo: str, blobs: dict[str, bytes]) -> None:
+        for digest, data in blobs.items():
+            self.files[f"/v2/{repo}/blobs/{digest}"] = (data, "application/octet-stream")
+
+    async def _serve(self, request: web.Request) -> web.Response:
+        found = self.files.get(request.path)
+        if found is None:
+            return web.json_response({"errors": [{"code": "NOT_FOUND", "message": request.path}]}, status=404)
+        body, content_type = found
+        return web.Response(body=body, headers={"Content-Type": content_type})
+
+    async def start(self) -> "StaticRegistry":
+        app = web.Application()
+        app.router.add_get("/{tail:.*}", self._serve)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+        return self
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()

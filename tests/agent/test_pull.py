@@ -249,7 +249,7 @@ async def test_index_resolved_to_the_platform(plain_registry, repo, tmp_path):
     store = ContentStore(tmp_path / "state")
     (record,) = store.records()
     assert record.digest == arm64.digest and record.repo_digest == sha256(index)
-    assert record.manifest["platform"] == {"os": "linux", "architecture": "arm64"}
+    assert record.manifest.platform == {"os": "linux", "architecture": "arm64"}
     assert result.containers[0].image.image_id == arm64.config_digest
     assert all(store.has_blob(d) for d in arm64.blobs)
     assert not any(store.has_blob(d) for d in amd64.blobs)

@@ -81,3 +81,14 @@ def test_deep_nesting_is_refused_without_crashing():
     body = b'{"schemaVersion": 2, "annotations": ' + b"[" * 100 + b"]" * 100 + b"}"
     with pytest.raises(ManifestError):
         parse_manifest(body, None)
+
+
+@pytest.mark.parametrize("doc,content_type", [
+    ({"schemaVersion": 1, "name": "team/app", "tag": "v1", "fsLayers": []}, None),
+    ({"schemaVersion": 1, "name": "team/app", "tag": "v1", "fsLayers": []}, "text/plain"),
+    ({**_image(), "mediaType": mt.DOCKER_SCHEMA1}, None),
+    ({k: v for k, v in _image().items() if k != "mediaType"}, mt.DOCKER_SCHEMA1_SIGNED),
+])
+def test_schema1_is_named(doc, content_type):
+    with pytest.raises(ManifestError, match="Docker schema 1 manifests are not supported"):
+        parse_manifest(json.dumps(doc).encode(), content_type)
