@@ -13,7 +13,7 @@ from aiohttp import web
 from registry.core.errors import RegistryError
 from registry.core.rbac import ANONYMOUS, Principal
 from registry.http.appkeys import AUTH, SERVICES
-from storage.meta.records import ProjectRecord
+from registry.core.records import ProjectRecord
 
 CSRF_HEADER = "X-Harbor-CSRF-Token"
 SESSION_COOKIE = "sid"
@@ -78,9 +78,9 @@ async def admin(request: web.Request) -> Principal:
 
 async def find_project(request: web.Request, key: str, by_name: bool = False) -> ProjectRecord:
     """A project by name, or by id when the key is numeric (Harbor's ``X-Is-Resource-Name`` rule)."""
-    projects = request.app[SERVICES].meta.projects
+    projects = request.app[SERVICES].projects
     numeric = key.isdigit() and len(key) < 19 and request.headers.get("X-Is-Resource-Name", "").lower() != "true"
-    project = await (projects.by_id(int(key)) if numeric and not by_name else projects.by_name(key))
+    project = await (projects.by_id(int(key)) if numeric and not by_name else projects.find(key))
     if project is None:
         raise RegistryError("NOT_FOUND", f"project {key[:255]} not found", status=404)
     return project

@@ -13,8 +13,8 @@ async def _logs(request: web.Request, resource_prefix: str) -> web.Response:
     page = page_of(request)
     terms = query_terms(request)
     prefix = resource_prefix + fuzzy(terms.get("resource", ""))
-    found, total = await request.app[SERVICES].meta.audit.list(page.offset, page.size, terms.get("operation"),
-                                                                prefix or None)
+    found, total = await request.app[SERVICES].audit.list(page.offset, page.size, terms.get("operation"),
+                                                           prefix or None)
     return paged(request, page, [render.audit_log(r) for r in found], total)
 
 

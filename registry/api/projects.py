@@ -10,7 +10,6 @@ from registry.api.paging import fuzzy, page_of, paged, query_terms
 from registry.core.quotas import storage_limit
 from registry.core.rbac import GUEST, DEVELOPER, LIMITED_GUEST, MAINTAINER, PROJECT_ADMIN, Principal
 from registry.http.appkeys import SERVICES
-from storage.meta.records import ProjectRecord
 
 
 def _flag(value: str, name: str) -> bool:
@@ -30,16 +29,7 @@ def _public_of(body: dict) -> bool | None:
 async def _roles(request: web.Request, principal: Principal) -> dict[str, int]:
     if principal.kind != "user" or principal.user_id is None:
         return {}
-    return await request.app[SERVICES].meta.projects.roles_of_user(principal.user_id)
-
-
-async def _owner_names(request: web.Request, projects: list[ProjectRecord]) -> dict[int, str]:
-    users = request.app[SERVICES].meta.users
-    names = {}
-    for owner in {p.owner_id for p in projects if p.owner_id}:
-        record = await users.by_id(owner)
-        names[owner] = record.username if record else ""
-    return names
+    return await request.app[SERVICES].projects.roles_of_user(principal.user_id)
 
 
 async def list_projects(request: web.Request) -> web.Response:
@@ -58,7 +48,7 @@ async def list_projects(request: web.Request) -> web.Response:
         projects = [p for p in projects if p.public == wanted]
     chosen = projects[page.offset:page.offset + page.size]
     counts, roles, owners = (await services.catalog.repo_counts(), await _roles(request, principal),
-                             await _owner_names(request, chosen))
+                             await services.projects.owner_names(chosen))
     items = [render.project(p, counts.get(p.name, 0), roles.get(p.name), owners.get(p.owner_id or 0, ""))
              for p in chosen]
     return paged(request, page, items, len(projects))
@@ -93,7 +83,7 @@ async def get_project(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     principal, project = await project_access(request)
     counts = await services.catalog.repo_counts()
-    owners = await _owner_names(request, [project])
+    owners = await services.projects.owner_names([project])
     role = (await _roles(request, principal)).get(project.name)
     return json_response(render.project(project, counts.get(project.name, 0), role,
                                         owners.get(project.owner_id or 0, "")))
@@ -120,7 +110,6 @@ async def delete_project(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     principal, project = await project_access(request, "update-project")
     await services.projects.delete(project)
-    await services.meta.webhooks.delete_project(project.id)
     services.audit.record(principal.name, "delete", project.name, "project", client=request.remote or "")
     return done()
 

@@ -10,13 +10,13 @@ from registry.api.paging import page_of, paged
 from registry.core.errors import RegistryError
 from registry.core.quotas import storage_limit
 from registry.http.appkeys import SERVICES
-from storage.meta.records import ProjectRecord
+from registry.core.records import ProjectRecord
 
 
 async def _project(request: web.Request) -> ProjectRecord:
     services = request.app[SERVICES]
     principal = await caller(request)
-    project = await services.meta.projects.by_id(path_id(request, "quota_id"))
+    project = await services.projects.by_id(path_id(request, "quota_id"))
     if project is None:
         raise RegistryError("NOT_FOUND", "quota not found", status=404)
     if not await services.projects.actions(principal, project):

@@ -9,9 +9,8 @@ from registry.core.artifacts import Artifact
 from registry.core.catalog import Quota, Statistics
 from registry.core.rbac import ROLE_NAMES
 from registry.core.robots import CreatedRobot
-from storage.meta.catalog import RepositorySummary
-from storage.meta.records import AuditRecord, MemberRecord, ProjectRecord, RobotRecord, UserRecord
-from storage.meta.webhooks import WebhookPolicyRecord
+from registry.core.records import (AuditRecord, MemberRecord, ProjectRecord, RepositorySummary, RobotRecord,
+                                   UserRecord, WebhookPolicyRecord)
 
 # What Harbor shows for "never" (Go's zero time); its UI and clients expect it.
 NEVER = "0001-01-01T00:00:00.000Z"

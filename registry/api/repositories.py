@@ -17,7 +17,7 @@ from registry.api.paging import fuzzy, page_of, paged, query_terms
 from registry.core.errors import RegistryError
 from registry.core.names import validate_name
 from registry.http.appkeys import SERVICES
-from storage.meta.records import ProjectRecord
+from registry.core.records import ProjectRecord
 
 
 def repository_name(request: web.Request, project: ProjectRecord) -> str:

@@ -11,7 +11,7 @@ from registry.api.body import created, done, field, json_response, path_id, posi
 from registry.api.paging import page_of, paged, query_terms
 from registry.core.robots import robot_project
 from registry.http.appkeys import SERVICES
-from storage.meta.records import RobotRecord
+from registry.core.records import RobotRecord
 
 
 async def _managed_robot(request: web.Request) -> RobotRecord:
@@ -21,7 +21,7 @@ async def _managed_robot(request: web.Request) -> RobotRecord:
     if robot.level == "system" or robot.project_id is None:
         await admin(request)
     else:
-        project = await services.meta.projects.by_id(robot.project_id)
+        project = await services.projects.by_id(robot.project_id)
         if project is None:
             await admin(request)
         else:
@@ -39,10 +39,10 @@ async def list_robots(request: web.Request) -> web.Response:
     if project_id:
         project = await find_project(request, str(positive_int(project_id, "ProjectID")))
         await require(request, principal, project, "manage-robots")
-        robots = await services.meta.robots.list(project.id)
+        robots = await services.robots.list(project.id)
     else:
         await admin(request)
-        robots = await services.meta.robots.list()
+        robots = await services.robots.list()
     if terms.get("Level"):
         robots = [r for r in robots if r.level == terms["Level"]]
     return paged(request, page, [render.robot(r) for r in robots[page.offset:page.offset + page.size]],

@@ -24,7 +24,7 @@ async def list_users(request: web.Request) -> web.Response:
     await admin(request)
     page = page_of(request)
     like = request.query.get("username") or fuzzy(query_terms(request).get("username", ""))
-    found, total = await request.app[SERVICES].meta.users.list(like, page.offset, page.size)
+    found, total = await request.app[SERVICES].accounts.users(like, page.offset, page.size)
     return paged(request, page, [render.user(u) for u in found], total)
 
 
@@ -32,8 +32,8 @@ async def search_users(request: web.Request) -> web.Response:
     """Usernames containing ``username``, for picking project members."""
     await authenticated(request)
     page = page_of(request)
-    found, total = await request.app[SERVICES].meta.users.list(request.query.get("username", ""), page.offset,
-                                                                page.size)
+    found, total = await request.app[SERVICES].accounts.users(request.query.get("username", ""), page.offset,
+                                                              page.size)
     return paged(request, page, [{"user_id": u.id, "username": u.username} for u in found], total)
 
 

@@ -34,7 +34,7 @@ class RegistryAccess:
         self.external_url = external_url
         # Granted (principal, repository, actions), keyed by the principal object the Basic
         # cache hands out; the entry holds that object, so its id cannot be reused meanwhile.
-        self._granted: ReadCache[Principal] = ReadCache.over(projects.meta)
+        self._granted: ReadCache[Principal] = projects.read_cache()
 
     def _challenge(self, request: web.Request, scopes: list[Scope], error: str | None = None,
                    message: str = "authentication required") -> RegistryError:
@@ -69,7 +69,7 @@ class RegistryAccess:
             if scope.type == "registry":
                 continue  # the catalog filters by visibility instead
             if not claims.allows(scope):
-                project = await self.projects.meta.projects.by_name(project_of(scope.name))
+                project = await self.projects.find(project_of(scope.name))
                 if project is None and claims.subject:
                     raise _project_missing(project_of(scope.name))
                 raise self._challenge(request, asked, "insufficient_scope",

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from storage.meta.store import MetaStore
+from registry.core.secrets import SharedSecrets
 
 
 def libtrust_key_id(public_key) -> str:
@@ -52,14 +52,14 @@ class SigningKey:
     x5c: list[str]
 
     @classmethod
-    async def load(cls, meta: MetaStore) -> "SigningKey":
-        key_pem = await meta.secrets.get_or_create("token-key", _new_key_pem)
+    async def load(cls, secrets: SharedSecrets) -> "SigningKey":
+        key_pem = await secrets.get_or_create("token-key", _new_key_pem)
         key = serialization.load_pem_private_key(key_pem.encode(), password=None)
 
         def make_cert() -> str:
             return _self_signed(key, "berth token signer").public_bytes(serialization.Encoding.PEM).decode()
 
-        cert_pem = await meta.secrets.get_or_create("token-cert", make_cert)
+        cert_pem = await secrets.get_or_create("token-cert", make_cert)
         cert = x509.load_pem_x509_certificate(cert_pem.encode())
         der = cert.public_bytes(serialization.Encoding.DER)
         return cls(key, key.public_key(), libtrust_key_id(key.public_key()), cert_pem,

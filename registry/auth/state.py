@@ -31,8 +31,8 @@ class AuthState:
 
 
 async def build_auth(services: Services, config: Config) -> AuthState:
-    key = await SigningKey.load(services.meta)
-    cache_secret = await services.meta.secrets.get_or_create("credential-cache-key", lambda: secrets.token_hex(32))
+    key = await SigningKey.load(services.secrets)
+    cache_secret = await services.secrets.get_or_create("credential-cache-key", lambda: secrets.token_hex(32))
     cache_key = hashlib.sha256(cache_secret.encode()).digest()
     tokens = TokenAuthority(key, config["auth.service"], config["auth.issuer"], config["auth.token_lifetime"])
     throttle = LoginThrottle(config["auth.login_failures_per_account"], config["auth.login_failures_per_address"])

@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from registry.config import Config
-from registry.core.errors import RegistryError
 from registry.core.rbac import ROLE_NAMES
 from registry.cli.runner import run_on_registry
 from registry.core.services import Services
@@ -31,10 +30,7 @@ def _password(args: argparse.Namespace) -> str:
 
 
 async def _user_named(s: Services, username: str):
-    user = await s.meta.users.by_name(username)
-    if user is None:
-        raise RegistryError("NOT_FOUND", f"user {username} not found")
-    return user
+    return await s.accounts.user_named(username)
 
 
 async def _user_add(s: Services, a: argparse.Namespace) -> int:
@@ -51,7 +47,7 @@ async def _user_passwd(s: Services, a: argparse.Namespace) -> int:
 
 
 async def _user_list(s: Services, a: argparse.Namespace) -> int:
-    users, _ = await s.meta.users.list(limit=100000)
+    users, _ = await s.accounts.users("", 0, 100000)
     for user in users:
         print(f"{user.id}\t{user.username}\t{'admin' if user.sysadmin else ''}")
     return 0
@@ -71,7 +67,7 @@ async def _project_create(s: Services, a: argparse.Namespace) -> int:
 
 
 async def _project_list(s: Services, a: argparse.Namespace) -> int:
-    for project in await s.meta.projects.all():
+    for project in await s.projects.all():
         print(f"{project.id}\t{project.name}\t{'public' if project.public else 'private'}")
     return 0
 

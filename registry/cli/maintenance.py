@@ -11,8 +11,6 @@ import json
 from collections.abc import Awaitable, Callable
 
 from registry.config import Config
-from registry.core.fsck import Fsck
-from registry.core.gc import GarbageCollector
 from registry.cli.runner import run_on_registry
 from registry.core.services import Services
 
@@ -21,7 +19,7 @@ Action = Callable[[Services, Config, argparse.Namespace], Awaitable[int]]
 
 async def _gc(services: Services, config: Config, args: argparse.Namespace) -> int:
     grace = float(config["gc.grace"]) if args.grace is None else args.grace
-    report = await GarbageCollector(services.meta, services.blob_store).run(
+    report = await services.gc.run(
         grace=grace, untagged=args.untagged or config["gc.untagged"], dry_run=args.dry_run)
     for manifest in report.manifests:
         print(f"{'would delete' if report.dry_run else 'deleted'} manifest {manifest}")
@@ -34,7 +32,7 @@ async def _gc(services: Services, config: Config, args: argparse.Namespace) -> i
 
 
 async def _fsck(services: Services, config: Config, args: argparse.Namespace) -> int:
-    report = await Fsck(services.meta, services.blob_store, config.data_dir / "quarantine").run(repair=args.repair)
+    report = await services.fsck.run(repair=args.repair)
     for problem in report.problems:
         print(problem)
     print(f"checked {report.blobs} blob(s), {report.bytes} bytes: {len(report.problems)} problem(s)"

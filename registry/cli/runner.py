@@ -12,18 +12,19 @@ from collections.abc import Awaitable, Callable
 
 from registry.config import Config
 from registry.core.errors import RegistryError
-from registry.core.services import Services, close_services, open_services
+from registry.core.services import Services
+from registry.server.wiring import open_registry
 from storage.meta.factory import NoRegistry
 
 
 def run_on_registry(config: Config, action: Callable[[Services], Awaitable[int]]) -> int:
     """Run ``action`` on the existing registry ``config`` names; its exit status, or 1-2 on refusal."""
     async def go() -> int:
-        services = await open_services(config, create=False)
+        registry = await open_registry(config, create=False)
         try:
-            return await action(services)
+            return await action(registry.services)
         finally:
-            await close_services(services)
+            await registry.close()
 
     try:
         return asyncio.run(go())

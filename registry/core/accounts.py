@@ -90,6 +90,16 @@ class AccountService:
         await self.meta.users.delete(user_id)
         self.changed()
 
+    async def users(self, name_like: str, offset: int, limit: int) -> tuple[list[UserRecord], int]:
+        """A page of users whose name contains ``name_like``, and how many there are in all."""
+        return await self.meta.users.list(name_like, offset, limit)
+
+    async def user_named(self, username: str) -> UserRecord:
+        user = await self.meta.users.by_name(username)
+        if user is None:
+            raise RegistryError("NOT_FOUND", f"user {username} not found", status=404)
+        return user
+
     async def user(self, user_id: int) -> UserRecord:
         user = await self.meta.users.by_id(user_id)
         if user is None:

@@ -5,11 +5,35 @@ layer pushed to a private repository cannot be fetched through a public one.
 """
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
 from registry.oci.digest import Digest
 from registry.core.errors import blob_unknown
 from registry.core.links import BlobLinks
 from storage.blobs.base import BlobStore
 from storage.meta.store import MetaStore
+
+
+@dataclass(frozen=True, slots=True)
+class BlobBody:
+    """Where a readable blob's bytes come from, so that the handler sends them the fastest way.
+
+    A local file is sent with sendfile (``path``); a store that can hand out a signed URL
+    lets the client fetch it directly (``redirect``); anything else is streamed through
+    ``chunks``. Core decides which, so everything that must see a blob read has one place.
+    """
+
+    digest: Digest
+    size: int
+    path: Path | None
+    redirect: str | None
+    _store: BlobStore
+
+    def chunks(self, start: int, end: int) -> AsyncIterator[bytes]:
+        """The bytes from ``start`` to ``end`` inclusive, as the store delivers them."""
+        return self._store.read(self.digest, start, end)
 
 
 class BlobService:
@@ -24,6 +48,13 @@ class BlobService:
         if size is None or await self.blobs.stat(digest) is None:
             raise blob_unknown(str(digest))
         return size
+
+    async def open(self, repo: str, digest: Digest) -> BlobBody:
+        """A readable blob's body source; BLOB_UNKNOWN when ``repo`` may not read it."""
+        size = await self.size_in(repo, digest)
+        redirect = await self.blobs.redirect_url(digest)
+        path = None if redirect is not None else self.blobs.local_path(digest)
+        return BlobBody(digest, size, path, redirect, self.blobs)
 
     async def mount(self, repo: str, digest: Digest, source: str) -> bool:
         """Link a blob readable in ``source`` into ``repo``; False when it is not there."""

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from registry.oci.digest import Digest, digest_of
-from registry.core.errors import RegistryError, manifest_unknown
+from registry.core.errors import RegistryError, manifest_unknown, name_unknown
 from registry.core.gc import linking
 from registry.oci.manifest import Descriptor, ManifestError, ParsedManifest, parse_manifest
 from registry.core.names import project_of, split_reference, split_stored_reference, validate_tag
@@ -210,4 +210,7 @@ class ManifestService:
         return [referrer_descriptor(r) for r in records]
 
     async def tags(self, repo: str, last: str, limit: int | None) -> list[str]:
+        """Tags after ``last`` in order; NAME_UNKNOWN when the repository does not exist."""
+        if await self.meta.repository(repo) is None:
+            raise name_unknown(repo)
         return await self.meta.tags(repo, last, limit)

@@ -5,9 +5,10 @@ import re
 
 from registry.core.errors import RegistryError
 from registry.core.quotas import storage_limit as valid_storage_limit
+from registry.core.readcache import ReadCache
 from registry.core.rbac import ROLE_NAMES, Principal, expand, robot_actions, role_actions
 from storage.meta.database import Conflict
-from storage.meta.records import ProjectRecord
+from storage.meta.records import MemberRecord, ProjectRecord, UserRecord
 from storage.meta.store import MetaStore
 
 PROJECT_NAME_RE = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
@@ -40,6 +41,23 @@ class ProjectService:
         if project is None:
             raise project_not_found(name)
         return project
+
+    def read_cache(self) -> ReadCache:
+        """A cache for answers drawn from projects and accounts, emptied by any change to them."""
+        return ReadCache.over(self.meta)
+
+    async def all(self) -> list[ProjectRecord]:
+        return await self.meta.projects.all()
+
+    async def by_id(self, project_id: int) -> ProjectRecord | None:
+        return await self.meta.projects.by_id(project_id)
+
+    async def find(self, name: str) -> ProjectRecord | None:
+        return await self.meta.projects.by_name(name)
+
+    async def roles_of_user(self, user_id: int) -> dict[str, int]:
+        """The role id the user holds in each project it is a member of, by project name."""
+        return await self.meta.projects.roles_of_user(user_id)
 
     async def actions(self, principal: Principal, project: ProjectRecord | None) -> set[str]:
         """Every repository or project action ``principal`` may perform in ``project``."""
@@ -80,6 +98,25 @@ class ProjectService:
             names |= set(principal.robot_access)
         return names
 
+    async def members(self, project: ProjectRecord) -> list[MemberRecord]:
+        return await self.meta.projects.members(project.id)
+
+    async def member(self, project: ProjectRecord, user_id: int) -> MemberRecord:
+        for member in await self.members(project):
+            if member.user_id == user_id:
+                return member
+        raise RegistryError("NOT_FOUND", f"member {user_id} not found in {project.name}", status=404)
+
+    async def add_member(self, project: ProjectRecord, user: int | str, role_id: int) -> int:
+        """Make a user (by id or name) a member; CONFLICT when it already is one. Returns its id."""
+        found = await (self.meta.users.by_id(user) if isinstance(user, int) else self.meta.users.by_name(user))
+        if found is None:
+            raise RegistryError("NOT_FOUND", "no such user", status=404)
+        if await self.meta.projects.role_of(project.id, found.id) is not None:
+            raise RegistryError("CONFLICT", f"{found.username} is already a member of {project.name}", status=409)
+        await self.set_member(project, found.id, role_id)
+        return found.id
+
     async def set_member(self, project: ProjectRecord, user_id: int, role_id: int) -> None:
         if role_id not in ROLE_NAMES:
             raise RegistryError("BAD_REQUEST", f"role_id must be one of {sorted(ROLE_NAMES)}")
@@ -87,8 +124,22 @@ class ProjectService:
             raise RegistryError("NOT_FOUND", f"user {user_id} not found", status=404)
         await self.meta.projects.set_member(project.id, user_id, role_id)
 
+    async def remove_member(self, project: ProjectRecord, user_id: int) -> None:
+        member = await self.member(project, user_id)
+        await self.meta.projects.remove_member(project.id, member.user_id)
+
     async def delete(self, project: ProjectRecord) -> None:
+        """Delete an empty project with what belongs only to it (its webhook policies)."""
         if await self.meta.projects.repository_count(project.name):
             raise RegistryError("PRECONDITION", f"project {project.name} still has repositories; delete them first",
                                 status=412)
         await self.meta.projects.delete(project.id)
+        await self.meta.webhooks.delete_project(project.id)
+
+    async def owner_names(self, projects: list[ProjectRecord]) -> dict[int, str]:
+        """The owner's username for each owner id among ``projects`` ("" for a deleted owner)."""
+        names: dict[int, str] = {}
+        for owner in {p.owner_id for p in projects if p.owner_id}:
+            record: UserRecord | None = await self.meta.users.by_id(owner)
+            names[owner] = record.username if record else ""
+        return names

@@ -7,21 +7,21 @@ a clean stop and counts from several processes add up exactly.
 """
 from __future__ import annotations
 
-import logging
 import time
 
 from registry.core.periodic import PeriodicFlusher
 from storage.meta.records import PullEvent
 from storage.meta.store import MetaStore
 
-log = logging.getLogger("berth.pulls")
+
+Pending = dict[tuple[str, str], PullEvent]
 
 
-class PullCounter(PeriodicFlusher):
+class PullCounter(PeriodicFlusher[Pending]):
     def __init__(self, meta: MetaStore, interval: float = 5.0) -> None:
         super().__init__(interval)
         self.meta = meta
-        self._pending: dict[tuple[str, str], PullEvent] = {}
+        self._pending: Pending = {}
 
     def record(self, repo: str, digest: str, tag: str | None) -> None:
         now = time.time()
@@ -33,19 +33,19 @@ class PullCounter(PeriodicFlusher):
         if tag is not None:
             event.tags[tag] = now
 
-    async def flush(self) -> int:
-        """Write what has accumulated; on failure the counts are kept for the next try."""
+    def take(self) -> Pending | None:
         if not self._pending:
-            return 0
+            return None
         batch, self._pending = self._pending, {}
-        try:
-            await self.meta.add_pulls(batch.values())
-        except Exception:
-            log.exception("could not write pull counters; keeping them for the next flush")
-            for key, event in batch.items():
-                merged = self._pending.setdefault(key, PullEvent(event.repo, event.digest, 0, event.last))
-                merged.count += event.count
-                merged.last = max(merged.last, event.last)
-                merged.tags.update(event.tags)
-            return 0
+        return batch
+
+    async def write(self, batch: Pending) -> int:
+        await self.meta.add_pulls(batch.values())
         return sum(e.count for e in batch.values())
+
+    def keep(self, batch: Pending) -> None:
+        for key, event in batch.items():
+            merged = self._pending.setdefault(key, PullEvent(event.repo, event.digest, 0, event.last))
+            merged.count += event.count
+            merged.last = max(merged.last, event.last)
+            merged.tags.update(event.tags)

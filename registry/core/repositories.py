@@ -16,6 +16,10 @@ class RepositoryService:
                    limit: int) -> tuple[list[RepositorySummary], int]:
         return await self.meta.catalog.repositories(project, name_like, offset, limit)
 
+    async def names(self, last: str, limit: int) -> list[str]:
+        """Every repository's name after ``last``, in order: the catalog before access filters it."""
+        return await self.meta.repository_names(last, limit)
+
     async def get(self, name: str) -> RepositorySummary:
         found = await self.meta.catalog.repository(name)
         if found is None:

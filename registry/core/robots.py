@@ -107,6 +107,10 @@ class RobotService:
             raise RegistryError("CONFLICT", f"robot {full} already exists", status=409) from None
         return CreatedRobot(robot_id, full, secret, now, record.expires_at)
 
+    async def list(self, project_id: int | None = None) -> list[RobotRecord]:
+        """The robots of one project, or every robot."""
+        return await self.meta.robots.list(project_id)
+
     async def get(self, robot_id: int) -> RobotRecord:
         robot = await self.meta.robots.by_id(robot_id)
         if robot is None:

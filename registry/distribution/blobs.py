@@ -31,18 +31,15 @@ async def head(request: web.Request, name: str, reference: str) -> web.StreamRes
 
 
 async def get(request: web.Request, name: str, reference: str) -> web.StreamResponse:
-    services = request.app[SERVICES]
     digest = parse_digest(reference)
-    size = await services.blobs.size_in(name, digest)
-    redirect = await services.blob_store.redirect_url(digest)
-    if redirect is not None:
-        return web.Response(status=307, headers={"Location": redirect, "Docker-Content-Digest": str(digest)})
-    path = services.blob_store.local_path(digest)
-    if path is not None:
-        response = web.FileResponse(path, chunk_size=FALLBACK_CHUNK, headers=_headers(str(digest)))
+    body = await request.app[SERVICES].blobs.open(name, digest)
+    if body.redirect is not None:
+        return web.Response(status=307, headers={"Location": body.redirect, "Docker-Content-Digest": str(digest)})
+    if body.path is not None:
+        response = web.FileResponse(body.path, chunk_size=FALLBACK_CHUNK, headers=_headers(str(digest)))
         response.content_type = "application/octet-stream"
         return response
-    return await stream_range(request, services.blob_store, digest, size, _headers(str(digest)))
+    return await stream_range(request, body, _headers(str(digest)))
 
 
 async def delete(request: web.Request, name: str, reference: str) -> web.StreamResponse:

@@ -7,7 +7,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from registry.oci import mediatypes as mt
-from registry.core.errors import RegistryError, name_unknown
+from registry.core.errors import RegistryError
 from registry.core.names import parse_digest
 from registry.http.appkeys import ACCESS, SERVICES
 
@@ -37,15 +37,10 @@ def _json(body: dict, link: str | None = None, content_type: str = "application/
 
 
 async def tags(request: web.Request, name: str, _ref: str) -> web.StreamResponse:
-    services = request.app[SERVICES]
-    if await services.meta.repository(name) is None:
-        raise name_unknown(name)
     n = _page_size(request)
     last = request.query.get("last", "")
-    if n == 0:
-        return _json({"name": name, "tags": []})
     limit = n if n is not None else MAX_PAGE
-    found = await services.manifests.tags(name, last, limit + 1)
+    found = await request.app[SERVICES].manifests.tags(name, last, limit + 1 if limit else 0)
     link = None
     if len(found) > limit:
         found = found[:limit]
@@ -64,7 +59,7 @@ async def catalog(request: web.Request) -> web.StreamResponse:
     shown: list[str] = []
     more = False
     while len(shown) <= limit:
-        batch = await services.meta.repository_names(last, limit + 1)
+        batch = await services.repositories.names(last, limit + 1)
         if not batch:
             break
         last = batch[-1]

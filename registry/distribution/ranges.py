@@ -9,9 +9,8 @@ import re
 
 from aiohttp import web
 
-from registry.oci.digest import Digest
+from registry.core.blobs import BlobBody
 from registry.core.errors import RegistryError
-from storage.blobs.base import BlobStore
 
 _RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -37,8 +36,8 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     return start, end
 
 
-async def stream_range(request: web.Request, store: BlobStore, digest: Digest, size: int,
-                       headers: dict[str, str]) -> web.StreamResponse:
+async def stream_range(request: web.Request, body: BlobBody, headers: dict[str, str]) -> web.StreamResponse:
+    size = body.size
     wanted = parse_range(request.headers.get("Range"), size)
     start, end = wanted if wanted else (0, size - 1)
     response = web.StreamResponse(status=206 if wanted else 200, headers=headers)
@@ -48,7 +47,7 @@ async def stream_range(request: web.Request, store: BlobStore, digest: Digest, s
         response.headers["Content-Range"] = f"bytes {start}-{end}/{size}"
     await response.prepare(request)
     if request.method != "HEAD" and size:
-        async for chunk in store.read(digest, start, end):
+        async for chunk in body.chunks(start, end):
             await response.write(chunk)
     await response.write_eof()
     return response

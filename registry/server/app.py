@@ -1,10 +1,7 @@
 """The aiohttp application factory: state, middlewares, routes, startup and cleanup."""
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 
 from aiohttp import web
 
@@ -15,57 +12,34 @@ from registry.distribution import token_service
 from registry.auth.access import OpenAccess
 from registry.auth.state import build_auth
 from registry.config import Config
-from registry.core.gc import GarbageCollector
-from registry.core.services import Services, close_services, open_services
 from registry.distribution.routes import add_routes
 from registry.http.audit import audit_middleware
 from registry.http.errors import error_middleware
 from registry.http.inflight import INFLIGHT, Inflight
 from registry.http.appkeys import ACCESS, AUTH, CONFIG, SERVICES
-
-log = logging.getLogger("berth")
-
-
-async def _repeat(every: float, job: Callable[[], Awaitable[object]], what: str) -> None:
-    while True:
-        await asyncio.sleep(every)
-        try:
-            await job()
-        except Exception:
-            log.exception("%s failed", what)
+from registry.server.background import Background
+from registry.server.wiring import open_registry
 
 
-def _maintenance(services: Services, config: Config) -> list[asyncio.Task]:
-    """Background upkeep: stale upload purging and, when scheduled, garbage collection."""
-    tasks = [asyncio.create_task(_repeat(float(config["limits.upload_purge_interval"]),
-                                         services.uploads.purge_stale, "purging stale uploads"))]
-    if config["gc.interval"] > 0:
-        collector = GarbageCollector(services.meta, services.blob_store, services.manifests.cache.drop)
-        tasks.append(asyncio.create_task(_repeat(
-            float(config["gc.interval"]),
-            lambda: collector.run(float(config["gc.grace"]), untagged=config["gc.untagged"]),
-            "garbage collection")))
-    return tasks
-
-
-async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
-    services = await open_services(app[CONFIG])
+async def _registry_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Open the stores, start the background work; on cleanup stop it, then close the stores."""
+    config = app[CONFIG]
+    registry = await open_registry(config)
+    services = registry.services
     app[SERVICES] = services
-    if app[CONFIG]["auth.enabled"]:
-        auth = await build_auth(services, app[CONFIG])
-        app[AUTH] = auth
-        app[ACCESS] = auth.access
-    services.pulls.start()
-    services.audit.start()
-    services.webhooks.start()
-    upkeep = _maintenance(services, app[CONFIG])
-    yield
-    for task in upkeep:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-    await services.webhooks.stop()
-    await close_services(services)
+    try:
+        if config["auth.enabled"]:
+            auth = await build_auth(services, config)
+            app[AUTH] = auth
+            app[ACCESS] = auth.access
+        background = Background(services, config)
+        background.start()
+        try:
+            yield
+        finally:
+            await background.stop()
+    finally:
+        await registry.close()
 
 
 def create_app(config: Config) -> web.Application:
@@ -78,7 +52,7 @@ def create_app(config: Config) -> web.Application:
     app[INFLIGHT] = inflight
     app[CONFIG] = config
     app[ACCESS] = OpenAccess()
-    app.cleanup_ctx.append(_services_ctx)
+    app.cleanup_ctx.append(_registry_ctx)
     add_routes(app)
     health.add_routes(app)
     api_routes.add_routes(app)

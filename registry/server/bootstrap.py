@@ -15,5 +15,5 @@ async def first_start(services: Services, config: Config) -> None:
     if generated:
         print(f"Generated the admin password (shown once, also in {config.data_dir / 'admin-password'}):"
               f"\n  admin / {generated}", flush=True)
-    key = await SigningKey.load(services.meta)
+    key = await SigningKey.load(services.secrets)
     key.export(config.data_dir)

@@ -18,7 +18,7 @@ from aiohttp import web
 
 from registry.server.bootstrap import first_start
 from registry.config import Config, ConfigError
-from registry.core.services import close_services, open_services
+from registry.server.wiring import open_registry
 from registry.server.app import create_app
 from registry.http.inflight import INFLIGHT
 from registry.http.protocol_errors import JsonErrorAppRunner
@@ -59,21 +59,21 @@ def _install_uvloop() -> None:
 async def prepare(config: Config) -> None:
     """One-time work before serving: migrate the schema, create the admin and the signing key."""
     try:
-        services = await open_services(config)
+        registry = await open_registry(config)
     except ValueError as exc:  # how the stores word a bad setting: shown as one, not as a traceback
         raise ConfigError(str(exc)) from None
     try:
-        await first_start(services, config)
+        await first_start(registry.services, config)
     finally:
-        await close_services(services)
+        await registry.close()
 
 
-def _serve_one(config: Config, sock: socket.socket) -> None:
+def _serve_one(config: Config, sock: socket.socket, announce: bool) -> None:
     _install_uvloop()
-    asyncio.run(_serve_until_signalled(config, sock))
+    asyncio.run(_serve_until_signalled(config, sock, announce))
 
 
-async def _serve_until_signalled(config: Config, sock: socket.socket) -> None:
+async def _serve_until_signalled(config: Config, sock: socket.socket, announce: bool) -> None:
     """Serve until SIGTERM or SIGINT, then shut down gracefully.
 
     The listening socket closes first; running handlers then get up to
@@ -100,6 +100,8 @@ async def _serve_until_signalled(config: Config, sock: socket.socket) -> None:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
         await stop.wait()
+        if announce:
+            log.info("Berth shutting down: no new connections; running requests get %.0fs", timeout)
         await site.stop()
         if not await app[INFLIGHT].drained(timeout):
             log.warning("shutdown: requests still running after %.0fs are cut off", timeout)
@@ -115,7 +117,8 @@ def serve(config: Config) -> int:
     log.info("Berth listening on %s://%s:%d with %d worker(s); data in %s",
              scheme, shown_host, port, workers, config.data_dir)
     if workers == 1:
-        _serve_one(config, _listen(host, port, reuse_port=False))
+        _serve_one(config, _listen(host, port, reuse_port=False), announce=True)
+        log.info("Berth stopped")
         return 0
     children: list[int] = []
     for _ in range(workers):
@@ -123,7 +126,7 @@ def serve(config: Config) -> int:
         if pid == 0:
             code = 0
             try:
-                _serve_one(config, _listen(host, port, reuse_port=True))
+                _serve_one(config, _listen(host, port, reuse_port=True), announce=False)
             except BaseException:
                 log.exception("worker failed")
                 code = 1
@@ -131,12 +134,17 @@ def serve(config: Config) -> int:
         children.append(pid)
 
     def forward(signum: int, _frame) -> None:
+        if not stopping:
+            stopping.append(signum)
+            log.info("Berth shutting down: %d worker(s) finish their running requests within %.0fs",
+                     workers, float(config["http.shutdown_timeout"]))
         for child in children:
             try:
                 os.kill(child, signum)
             except ProcessLookupError:
                 pass
 
+    stopping: list[int] = []
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
     status = 0
@@ -148,5 +156,6 @@ def serve(config: Config) -> int:
             except InterruptedError:
                 continue
         status = status or os.waitstatus_to_exitcode(code)
+    log.info("Berth stopped")
     sys.stdout.flush()
     return status

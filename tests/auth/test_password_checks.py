@@ -10,7 +10,7 @@ import pytest
 from registry.auth.state import build_auth
 from registry.config import load_config
 from registry.core.errors import RegistryError
-from registry.core.services import close_services, open_services
+from registry.server.wiring import open_registry
 
 PASSWORD = "Secret-Pass-1"
 
@@ -18,7 +18,8 @@ PASSWORD = "Secret-Pass-1"
 @pytest.fixture
 async def auth(tmp_path):
     config = load_config(overrides={"data_dir": str(tmp_path), "auth.concurrent_password_checks": 2})
-    services = await open_services(config)
+    registry = await open_registry(config)
+    services = registry.services
     for i in range(6):
         await services.accounts.create_user(f"user{i}", PASSWORD)
     state = await build_auth(services, config)
@@ -36,7 +37,7 @@ async def auth(tmp_path):
 
     services.accounts.check_login = observed
     yield state, running
-    await close_services(services)
+    await registry.close()
 
 
 async def test_at_most_the_configured_checks_run_at_once(auth):
