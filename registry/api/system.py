@@ -36,7 +36,7 @@ async def health(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     components = [
         {"name": "core", "status": "healthy"},
-        await _component("database", services.meta.db.fetchone("SELECT 1")),
+        await _component("database", services.meta.ping()),
         await _component("storage", services.blob_store.stat(_PROBE)),
     ]
     status = "healthy" if all(c["status"] == "healthy" for c in components) else "unhealthy"

@@ -39,7 +39,7 @@ class PullCounter(PeriodicFlusher):
             return 0
         batch, self._pending = self._pending, {}
         try:
-            await self.meta.add_pulls(batch.values())
+            await self.meta.pulls.add(batch.values())
         except Exception:
             log.exception("could not write pull counters; keeping them for the next flush")
             for key, event in batch.items():

@@ -25,8 +25,8 @@ class RepositoryService:
     async def delete(self, name: str) -> list[str]:
         """Remove the repository's manifests, tags and blob links; return the manifest digests."""
         await self.get(name)
-        digests = [m.digest for m in await self.meta.manifests(name)]
-        await self.meta.delete_repository(name)
+        digests = [m.digest for m in await self.meta.manifests.of_repository(name)]
+        await self.meta.repositories.delete(name)
         for digest in digests:
             # Cached bytes would otherwise still answer a GET by digest.
             self.manifests.cache.drop(name, digest)

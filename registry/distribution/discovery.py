@@ -38,7 +38,7 @@ def _json(body: dict, link: str | None = None, content_type: str = "application/
 
 async def tags(request: web.Request, name: str, _ref: str) -> web.StreamResponse:
     services = request.app[SERVICES]
-    if await services.meta.repository(name) is None:
+    if await services.meta.repositories.get(name) is None:
         raise name_unknown(name)
     n = _page_size(request)
     last = request.query.get("last", "")
@@ -64,7 +64,7 @@ async def catalog(request: web.Request) -> web.StreamResponse:
     shown: list[str] = []
     more = False
     while len(shown) <= limit:
-        batch = await services.meta.repository_names(last, limit + 1)
+        batch = await services.meta.repositories.names(last, limit + 1)
         if not batch:
             break
         last = batch[-1]
