@@ -130,8 +130,8 @@ class ArtifactService:
         self.cache_entries = cache_entries
 
     async def _view(self, repo: str) -> _RepositoryView:
-        return _RepositoryView(await self.meta.manifests(repo), await self.meta.catalog.references(repo),
-                               await self.meta.tags_by_digest(repo))
+        return _RepositoryView(await self.meta.manifests.of_repository(repo), await self.meta.catalog.references(repo),
+                               await self.meta.tags.by_digest(repo))
 
     async def list(self, repo: str, tags_query: str | None, offset: int, limit: int) -> tuple[list[Artifact], int]:
         view = await self._view(repo)
@@ -148,7 +148,7 @@ class ArtifactService:
             digest, _ = await self.manifests.resolve(repo, reference)
         except RegistryError:
             raise _not_found(repo, reference) from None
-        if await self.meta.manifest(repo, digest) is None:
+        if await self.meta.manifests.get(repo, digest) is None:
             raise _not_found(repo, reference)
         return digest
 
@@ -193,11 +193,11 @@ class ArtifactService:
     async def delete(self, repo: str, reference: str) -> str:
         """Delete an artifact and the platform manifests only it used; return its digest."""
         digest = await self._digest(repo, reference)
-        children = [c.digest for c in await self.meta.manifest_references(repo, digest) if c.kind == "manifest"]
+        children = [c.digest for c in await self.meta.manifests.references(repo, digest) if c.kind == "manifest"]
         await self.manifests.delete(repo, digest)
-        tagged = await self.meta.tags_by_digest(repo)
+        tagged = await self.meta.tags.by_digest(repo)
         for child in children:
-            if child not in tagged and not await self.meta.parents_of(repo, child):
+            if child not in tagged and not await self.meta.manifests.parents(repo, child):
                 await self.manifests.delete(repo, child)
         return digest
 
@@ -209,12 +209,12 @@ class ArtifactService:
         except RegistryError:
             raise RegistryError("BAD_REQUEST", f"invalid tag {tag[:128]!r}") from None
         digest = await self._digest(repo, reference)
-        if not await self.meta.catalog.add_tag(repo, tag, digest):
+        if not await self.meta.tags.add(repo, tag, digest):
             raise RegistryError("CONFLICT", f"tag {tag} already exists in {repo}", status=409)
 
     async def delete_tag(self, repo: str, reference: str, tag: str) -> None:
         digest = await self._digest(repo, reference)
-        if await self.meta.resolve_tag(repo, tag) != digest or not await self.meta.delete_tag(repo, tag):
+        if await self.meta.tags.resolve(repo, tag) != digest or not await self.meta.tags.delete(repo, tag):
             raise RegistryError("NOT_FOUND", f"tag {tag} of {repo}@{digest} not found", status=404)
 
     async def copy(self, source: str, reference: str, target: str) -> str:
@@ -224,7 +224,7 @@ class ArtifactService:
         refused copy leaves nothing behind.
         """
         digest = await self._digest(source, reference)
-        tags = await self.meta.tags_by_digest(source)
+        tags = await self.meta.tags.by_digest(source)
         plan = await self._copy_plan(source, digest, depth=0)
         await self.links.check_quota(target, [(d, size) for _, record, blobs in plan
                                               for d, size in [(record.digest, record.size), *blobs]])
@@ -241,12 +241,12 @@ class ArtifactService:
     async def _copy_plan(self, source: str, digest: str,
                          depth: int) -> list[tuple[str, ManifestRecord, list[tuple[str, int]]]]:
         """The manifests to copy, children before their index, each with the blobs it needs."""
-        record = await self.meta.manifest(source, digest)
+        record = await self.meta.manifests.get(source, digest)
         if record is None or depth > 4:
             raise _not_found(source, digest)
         plan: list[tuple[str, ManifestRecord, list[tuple[str, int]]]] = []
         blobs: list[tuple[str, int]] = []
-        for ref in await self.meta.manifest_references(source, digest):
+        for ref in await self.meta.manifests.references(source, digest):
             if ref.kind == "manifest":
                 plan += await self._copy_plan(source, ref.digest, depth + 1)
             else:

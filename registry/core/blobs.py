@@ -44,7 +44,7 @@ class BlobService:
 
     async def size_in(self, repo: str, digest: Digest) -> int:
         """The blob's size if it is readable in ``repo``; BLOB_UNKNOWN otherwise."""
-        size = await self.meta.linked_size(repo, str(digest))
+        size = await self.meta.blob_links.size(repo, str(digest))
         if size is None or await self.blobs.stat(digest) is None:
             raise blob_unknown(str(digest))
         return size
@@ -58,12 +58,12 @@ class BlobService:
 
     async def mount(self, repo: str, digest: Digest, source: str) -> bool:
         """Link a blob readable in ``source`` into ``repo``; False when it is not there."""
-        size = await self.meta.linked_size(source, str(digest))
+        size = await self.meta.blob_links.size(source, str(digest))
         if size is None or await self.blobs.stat(digest) is None:
             return False
         return await self.links.link(repo, str(digest), size)  # False when collected: upload it instead
 
     async def unlink(self, repo: str, digest: Digest) -> None:
         """Remove the blob from ``repo``; the bytes stay until GC finds them unreferenced."""
-        if not await self.meta.unlink_blob(repo, str(digest)):
+        if not await self.meta.blob_links.unlink(repo, str(digest)):
             raise blob_unknown(str(digest))

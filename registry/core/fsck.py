@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from registry.oci.digest import Digest
+from registry.core.references import orphaned_blobs
 from storage.blobs.base import BlobStore
 from storage.meta.references import Snapshot
 from storage.meta.store import MetaStore
@@ -149,7 +150,7 @@ class Fsck:
                 if digest in corrupt:
                     await self._quarantine(Digest.parse(digest))
                 for repo in repos:
-                    await self.meta.unlink_blob(repo, digest)
+                    await self.meta.blob_links.unlink(repo, digest)
                 report.repaired += 1
         for (repo, digest), causes in sorted(broken.items()):
             if all(c.startswith("manifest ") for c in causes):  # not already told under a blob
@@ -160,12 +161,12 @@ class Fsck:
                     report.repaired += 1
         if repair:
             for repo, digest in broken:
-                await self.meta.delete_manifest(repo, digest)
+                await self.meta.manifests.delete(repo, digest, orphaned_blobs)
         manifests = {(m[0], m[1]) for m in snapshot.manifests}
         for repo, tag, digest in snapshot.tags:
             if (repo, digest) not in manifests:
                 report.problems.append(Problem("dangling-tag", f"{repo}:{tag}",
                                                f"points at {digest}, which {repo} does not hold; "
                                                "--repair would remove the tag"))
-                if repair and await self.meta.delete_tag(repo, tag):
+                if repair and await self.meta.tags.delete(repo, tag):
                     report.repaired += 1

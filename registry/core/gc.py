@@ -8,7 +8,8 @@ What is kept
     committed a moment ago by a push that has not linked it yet. With ``untagged``,
     manifests that no tag points at, no index lists and no existing subject holds are
     deleted first (older than the grace period too), which unlinks the blobs they
-    brought.
+    brought. Both rules are in ``registry.core.references``: each deleting transaction
+    asks them, and a dry run replays the deletions on a snapshot asking the same ones.
 
 Why a concurrent push cannot lose a blob
     GC decides from a snapshot, which is stale by the time it acts, so each deletion
@@ -32,6 +33,7 @@ Why a concurrent push cannot lose a blob
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import time
@@ -41,7 +43,9 @@ from typing import TypeVar
 
 from registry.oci.digest import Digest
 from registry.core.errors import RegistryError
+from registry.core.references import orphaned_blobs, untagged_garbage
 from storage.blobs.base import BlobStore
+from storage.meta.records import BlobChild, ManifestHolds
 from storage.meta.references import DigestBusy, Snapshot
 from storage.meta.store import MetaStore
 
@@ -77,52 +81,69 @@ class GcReport:
                 f"{self.bytes} bytes; {self.kept_in_race} kept because a push used them meanwhile")
 
 
-def untagged_garbage(snapshot: Snapshot, before: float) -> list[tuple[str, str]]:
-    """(repo, digest) of manifests the untagged policy removes, each after any index listing it."""
-    created = {(repo, digest): (when, subject) for repo, digest, _, when, subject in snapshot.manifests}
-    tagged = {(repo, digest) for repo, _, digest in snapshot.tags}
-    parents: dict[tuple[str, str], set[str]] = {}
-    for repo, digest, child, kind in snapshot.refs:
-        if kind == "manifest":
-            parents.setdefault((repo, child), set()).add(digest)
-    gone: list[tuple[str, str]] = []
-    alive = set(created)
-    changed = True
-    while changed:
-        changed = False
-        for key in sorted(alive):
-            when, subject = created[key]
-            repo = key[0]
-            if key in tagged or when >= before:
-                continue
-            if any((repo, parent) in alive for parent in parents.get(key, ())):
-                continue
-            if subject and (repo, subject) in alive:
-                continue
-            alive.discard(key)
-            gone.append(key)
-            changed = True
-    return gone
+Key = tuple[str, str]  # repository, manifest digest
 
 
-def referenced_after(snapshot: Snapshot, removed: set[tuple[str, str]]) -> set[str]:
-    """What stays referenced once ``removed`` manifests are deleted — the dry run's view.
+class Replay:
+    """The registry of a snapshot, deleting manifests the way storage does, by the same rules.
 
-    Mirrors ``remove_manifest``: a blob child goes with its manifest when no remaining
-    manifest of the repository names it and its link is no newer than the manifest.
+    The dry run's view, and the order in which a real run deletes: each deletion reads
+    the facts as they stand after the ones before it, as each transaction of a run does.
     """
-    remaining = [m for m in snapshot.manifests if (m[0], m[1]) not in removed]
-    refs = [r for r in snapshot.refs if (r[0], r[1]) not in removed]
-    still_named = {(repo, child) for repo, _, child, _ in refs}
-    created = {(m[0], m[1]): m[3] for m in snapshot.manifests}
-    dropped = set(removed)
-    links = {(repo, digest): when for repo, digest, _, when in snapshot.links}
-    for repo, digest, child, kind in snapshot.refs:
-        if (repo, digest) in removed and kind == "blob" and (repo, child) not in still_named \
-                and links.get((repo, child), float("inf")) <= created[(repo, digest)]:
-            dropped.add((repo, child))
-    return ({digest for repo, digest in links if (repo, digest) not in dropped}
-            | {m[1] for m in remaining} | {child for _, _, child, _ in refs})
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.manifests: dict[Key, tuple[float, str | None]] = {
+            (repo, digest): (created, subject) for repo, digest, _, created, subject in snapshot.manifests}
+        self.links: dict[Key, float] = {(repo, digest): created for repo, digest, _, created in snapshot.links}
+        self.tagged: set[Key] = {(repo, digest) for repo, _, digest in snapshot.tags}
+        self.refs: dict[Key, list[tuple[str, str]]] = {}  # manifest → (child, kind)
+        self.named_by: dict[Key, set[str]] = {}  # (repo, child) → manifests naming it
+        self.listed_by: dict[Key, set[str]] = {}  # (repo, child manifest) → indexes listing it
+        for repo, digest, child, kind in snapshot.refs:
+            self.refs.setdefault((repo, digest), []).append((child, kind))
+            self.named_by.setdefault((repo, child), set()).add(digest)
+            if kind == "manifest":
+                self.listed_by.setdefault((repo, child), set()).add(digest)
+
+    def holds(self, key: Key) -> ManifestHolds:
+        created, subject = self.manifests[key]
+        return ManifestHolds(created, key in self.tagged, bool(self.listed_by.get(key)),
+                             subject is not None and (key[0], subject) in self.manifests)
+
+    def blob_children(self, key: Key) -> list[BlobChild]:
+        repo, digest = key
+        return [BlobChild(child, self.links.get((repo, child)), bool(self.named_by[(repo, child)] - {digest}))
+                for child, kind in self.refs.get(key, []) if kind == "blob"]
+
+    def delete(self, key: Key) -> None:
+        repo, digest = key
+        unlinked = orphaned_blobs(self.manifests[key][0], self.blob_children(key))
+        del self.manifests[key]
+        self.tagged.discard(key)
+        for child, kind in self.refs.pop(key, []):
+            self.named_by[(repo, child)].discard(digest)
+            if kind == "manifest":
+                self.listed_by[(repo, child)].discard(digest)
+        for gone in (digest, *unlinked):
+            self.links.pop((repo, gone), None)
+
+    def delete_untagged(self, before: float) -> list[Key]:
+        """Delete what the untagged policy deletes, each after any index listing it or subject it needs."""
+        gone: list[Key] = []
+        changed = True
+        while changed:  # deleting an index or a subject can free what it held
+            changed = False
+            for key in sorted(self.manifests):
+                if untagged_garbage(self.holds(key), before):
+                    self.delete(key)
+                    gone.append(key)
+                    changed = True
+        return gone
+
+    def referenced(self) -> set[str]:
+        """Every digest still linked, a manifest, or named by one: what GC keeps."""
+        return ({digest for _, digest in self.links} | {digest for _, digest in self.manifests}
+                | {child for (_, child), names in self.named_by.items() if names})
 
 
 class GarbageCollector:
@@ -139,14 +160,15 @@ class GarbageCollector:
         refs = self.meta.references
         if not dry_run:
             await refs.clear_stale_claims()
-        snapshot = await refs.snapshot()
-        doomed = untagged_garbage(snapshot, before) if untagged else []
+        replay = Replay(await refs.snapshot())
+        doomed = replay.delete_untagged(before) if untagged else []
         if dry_run:
             report.manifests = [f"{repo}@{digest}" for repo, digest in doomed]
-            referenced = referenced_after(snapshot, set(doomed))
+            referenced = replay.referenced()
         else:
+            garbage = functools.partial(untagged_garbage, before=before)
             for repo, digest in doomed:
-                if await refs.delete_untagged_manifest(repo, digest, before):
+                if await self.meta.manifests.delete(repo, digest, orphaned_blobs, only_if=garbage):
                     report.manifests.append(f"{repo}@{digest}")
                     if self.forget_manifest is not None:
                         self.forget_manifest(repo, digest)

@@ -39,5 +39,5 @@ class HealthCheck:
         self.blobs = blobs
 
     async def components(self) -> list[Component]:
-        return [await _probe("database", self.meta.db.fetchone("SELECT 1")),
+        return [await _probe("database", self.meta.ping()),
                 await _probe("storage", self.blobs.stat(_PROBE))]

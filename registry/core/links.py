@@ -34,8 +34,8 @@ class BlobLinks:
         Raises DENIED when the link would take the project over its quota.
         """
         await self.check_quota(repo, [(digest, size)])
-        await linking(lambda: self.meta.link_blob(repo, project_of(repo), digest, size))
+        await linking(lambda: self.meta.blob_links.link(repo, project_of(repo), digest, size))
         if await self.blobs.stat(Digest.parse(digest)) is None:  # collected just before the link
-            await self.meta.unlink_blob(repo, digest)
+            await self.meta.blob_links.unlink(repo, digest)
             return False
         return True

@@ -18,6 +18,7 @@ from registry.oci.manifest import Descriptor, ManifestError, ParsedManifest, par
 from registry.core.names import project_of, split_reference, split_stored_reference, validate_tag
 from registry.core.quotas import QuotaService
 from registry.core.readcache import ReadCache
+from registry.core.references import orphaned_blobs
 from storage.blobs.base import BlobStore
 from storage.meta.records import ManifestRecord, ManifestReference
 from storage.meta.references import MissingReferences
@@ -100,7 +101,7 @@ class ManifestService:
         if tag is not None:
             found, marker = self.tag_digests.lookup((repo, tag))
             if found is None:
-                found = await self.meta.resolve_tag(repo, tag)
+                found = await self.meta.tags.resolve(repo, tag)
                 if found is None:
                     raise manifest_unknown(reference)
                 self.tag_digests.store((repo, tag), found, marker)
@@ -114,7 +115,7 @@ class ManifestService:
             if tag is None:  # a tag was just resolved, so its manifest is there
                 await self._confirm_present(repo, digest)
             return StoredManifest(digest, cached[0], cached[1], tag)
-        record = await self.meta.manifest(repo, digest)
+        record = await self.meta.manifests.get(repo, digest)
         if record is None:
             raise manifest_unknown(reference)
         body = await self.blobs.get_bytes(Digest.parse(digest))
@@ -126,7 +127,7 @@ class ManifestService:
     async def _confirm_present(self, repo: str, digest: str) -> None:
         present, marker = self.still_present.lookup((repo, digest))
         if present is None:
-            if await self.meta.manifest(repo, digest) is None:
+            if await self.meta.manifests.get(repo, digest) is None:
                 self.cache.drop(repo, digest)
                 raise manifest_unknown(digest)
             self.still_present.store((repo, digest), True, marker)
@@ -159,7 +160,7 @@ class ManifestService:
             references=_references(parsed),
         )
         try:
-            await linking(lambda: self.meta.put_manifest(record, project_of(repo), tags, check_references=True))
+            await linking(lambda: self.meta.manifests.put(record, project_of(repo), tags, check_references=True))
         except MissingReferences as missing:
             raise RegistryError("MANIFEST_BLOB_UNKNOWN", "manifest references content removed from this repository "
                                 "while it was pushed", {"missing": missing.digests}) from None
@@ -170,7 +171,7 @@ class ManifestService:
     async def _check_references(self, repo: str, parsed: ParsedManifest) -> None:
         if parsed.is_index:
             wanted = [d.digest for d in parsed.children]
-            missing = set(wanted) - await self.meta.existing_manifests(repo, wanted)
+            missing = set(wanted) - await self.meta.manifests.existing(repo, wanted)
             if missing:
                 raise RegistryError("MANIFEST_UNKNOWN", "the index references manifests not in this repository",
                                     {"missing": sorted(missing)}, status=400)
@@ -178,7 +179,7 @@ class ManifestService:
         blobs: list[Descriptor] = ([parsed.config] if parsed.config else []) + [
             d for d in parsed.layers if not d.urls
         ]
-        linked = await self.meta.linked_sizes(repo, (d.digest for d in blobs))
+        linked = await self.meta.blob_links.sizes(repo, (d.digest for d in blobs))
         missing = [d.digest for d in blobs if d.digest not in linked]
         if missing:
             raise RegistryError("MANIFEST_BLOB_UNKNOWN", "manifest references blobs not in this repository",
@@ -191,26 +192,26 @@ class ManifestService:
     async def delete(self, repo: str, reference: str) -> None:
         tag, digest = split_stored_reference(reference)
         if tag is not None:
-            if not await self.meta.delete_tag(repo, tag):
+            if not await self.meta.tags.delete(repo, tag):
                 raise manifest_unknown(reference)
             return
         # One rule for /v2 and the management API: no index is left pointing at nothing.
-        parents = await self.meta.parents_of(repo, str(digest))
+        parents = await self.meta.manifests.parents(repo, str(digest))
         if parents:
             raise RegistryError("PRECONDITION", f"{repo}@{digest} is listed by the index {parents[0]}; "
                                 "delete that index first", status=412)
-        if not await linking(lambda: self.meta.delete_manifest(repo, str(digest))):
+        if not await linking(lambda: self.meta.manifests.delete(repo, str(digest), orphaned_blobs)):
             raise manifest_unknown(reference)
         self.cache.drop(repo, str(digest))
 
     async def referrers(self, repo: str, subject: Digest, artifact_type: str | None) -> list[dict]:
-        records = await self.meta.referrers(repo, str(subject))
+        records = await self.meta.manifests.referrers(repo, str(subject))
         if artifact_type:
             records = [r for r in records if r.artifact_type == artifact_type]
         return [referrer_descriptor(r) for r in records]
 
     async def tags(self, repo: str, last: str, limit: int | None) -> list[str]:
         """Tags after ``last`` in order; NAME_UNKNOWN when the repository does not exist."""
-        if await self.meta.repository(repo) is None:
+        if await self.meta.repositories.get(repo) is None:
             raise name_unknown(repo)
-        return await self.meta.tags(repo, last, limit)
+        return await self.meta.tags.names(repo, last, limit)

@@ -40,7 +40,7 @@ class PullCounter(PeriodicFlusher[Pending]):
         return batch
 
     async def write(self, batch: Pending) -> int:
-        await self.meta.add_pulls(batch.values())
+        await self.meta.pulls.add(batch.values())
         return sum(e.count for e in batch.values())
 
     def keep(self, batch: Pending) -> None:

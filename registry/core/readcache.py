@@ -26,7 +26,7 @@ class ReadCache(Generic[V]):
     @classmethod
     def over(cls, meta) -> "ReadCache[V]":
         """A cache gated by ``meta``'s database, or a pass-through if it has no change marker."""
-        return cls(getattr(meta.db, "change_marker", None))
+        return cls(meta.change_marker)
 
     def lookup(self, key: Hashable) -> tuple[V | None, Hashable]:
         """The cached value (or None), and the marker to hand back to ``store``."""

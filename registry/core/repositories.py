@@ -18,7 +18,7 @@ class RepositoryService:
 
     async def names(self, last: str, limit: int) -> list[str]:
         """Every repository's name after ``last``, in order: the catalog before access filters it."""
-        return await self.meta.repository_names(last, limit)
+        return await self.meta.repositories.names(last, limit)
 
     async def get(self, name: str) -> RepositorySummary:
         found = await self.meta.catalog.repository(name)
@@ -29,8 +29,8 @@ class RepositoryService:
     async def delete(self, name: str) -> list[str]:
         """Remove the repository's manifests, tags and blob links; return the manifest digests."""
         await self.get(name)
-        digests = [m.digest for m in await self.meta.manifests(name)]
-        await self.meta.delete_repository(name)
+        digests = [m.digest for m in await self.meta.manifests.of_repository(name)]
+        await self.meta.repositories.delete(name)
         for digest in digests:
             # Cached bytes would otherwise still answer a GET by digest.
             self.manifests.cache.drop(name, digest)

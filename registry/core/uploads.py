@@ -70,20 +70,20 @@ class UploadService:
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def start(self, repo: str, client: str | None = None) -> str:
-        if client and await self.meta.count_uploads(client) >= self.limits.max_sessions_per_client:
+        if client and await self.meta.uploads.count_of(client) >= self.limits.max_sessions_per_client:
             raise RegistryError(
                 "TOOMANYREQUESTS",
                 f"too many open upload sessions for this client (limit {self.limits.max_sessions_per_client})",
             )
         upload_id = str(uuid.uuid4())
         await self.blobs.upload_start(upload_id)
-        await self.meta.create_upload(upload_id, repo, client)
+        await self.meta.uploads.create(upload_id, repo, client)
         self._hashes[upload_id] = _HashState(hashlib.sha256(), 0)
         return upload_id
 
     async def _session(self, repo: str, upload_id: str) -> int:
         """The session's current size; BLOB_UPLOAD_UNKNOWN when it is not this repo's."""
-        record = await self.meta.upload(upload_id)
+        record = await self.meta.uploads.get(upload_id)
         if record is None or record.repo != repo:
             raise upload_unknown(upload_id)
         size = await self.blobs.upload_size(upload_id)
@@ -128,7 +128,7 @@ class UploadService:
                 raise
             if state is not None:
                 state.offset = new_size
-            await self.meta.touch_upload(upload_id)
+            await self.meta.uploads.touch(upload_id)
             return new_size
 
     async def _digest_of_upload(self, upload_id: str, algorithm: str, size: int) -> str:
@@ -157,7 +157,7 @@ class UploadService:
                 await self._discard(upload_id)
                 raise
             await self.blobs.upload_commit(upload_id, expected)
-            await self.meta.delete_upload(upload_id)
+            await self.meta.uploads.delete(upload_id)
             self._forget(upload_id)
             if not await self.links.link(repo, str(expected), size):
                 # Garbage collection deleted the stored copy between the commit and the link.
@@ -171,7 +171,7 @@ class UploadService:
 
     async def _discard(self, upload_id: str) -> None:
         await self.blobs.upload_abort(upload_id)
-        await self.meta.delete_upload(upload_id)
+        await self.meta.uploads.delete(upload_id)
         self._forget(upload_id)
 
     def _forget(self, upload_id: str) -> None:
@@ -181,10 +181,10 @@ class UploadService:
     async def purge_stale(self) -> int:
         """Remove sessions idle for longer than the limit, and orphaned upload files."""
         cutoff = time.time() - self.limits.stale_after
-        stale = await self.meta.stale_uploads(cutoff)
+        stale = await self.meta.uploads.stale(cutoff)
         for upload_id in stale:
             await self._discard(upload_id)
         async for upload_id, mtime in self.blobs.list_uploads():
-            if mtime < cutoff and await self.meta.upload(upload_id) is None:
+            if mtime < cutoff and await self.meta.uploads.get(upload_id) is None:
                 await self.blobs.upload_abort(upload_id)
         return len(stale)

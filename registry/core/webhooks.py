@@ -146,7 +146,7 @@ class WebhookPolicies:
                     if p.enabled and event.type in json.loads(p.event_types)]
         if not policies:
             return []
-        repository = await self.meta.repository(event.repository)
+        repository = await self.meta.repositories.get(event.repository)
         payload = harbor_payload(event, project, repository.created if repository else event.occur_at, name)
         return [Delivery(target, payload) for policy in policies for target in targets_of(policy)]
 

@@ -1,5 +1,5 @@
-"""Read-mostly queries behind the management API: repository listings with counts,
-an index's references, storage usage per project, tags added by hand.
+"""Read-only queries behind the management API: repository listings with counts,
+an index's references, storage usage per project.
 
 An *artifact* here is a manifest that is not only a platform entry of an index in the
 same repository (a tagged one still counts), which is what a person thinks of as one
@@ -7,7 +7,6 @@ image, multi-platform or not.
 """
 from __future__ import annotations
 
-import time
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -82,10 +81,3 @@ class CatalogQueries:
             " b.size AS size FROM blob_links b JOIN repositories r ON r.name = b.repo) d GROUP BY project"
         )
         return {project: int(total or 0) for project, total in rows}
-
-    async def add_tag(self, repo: str, name: str, digest: str) -> bool:
-        """Point a new tag at ``digest``; False when the tag exists already."""
-        return await self.db.execute(
-            "INSERT INTO tags (repo, name, digest, updated) VALUES (?, ?, ?, ?) ON CONFLICT (repo, name) DO NOTHING",
-            repo, name, digest, time.time(),
-        ) > 0

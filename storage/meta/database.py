@@ -50,6 +50,10 @@ class Database(abc.ABC):
         """
         yield self
 
+    async def ping(self) -> None:
+        """Answer one trivial query, or raise: what a health check asks."""
+        await self.fetchone("SELECT 1")
+
     @abc.abstractmethod
     async def close(self) -> None: ...
 

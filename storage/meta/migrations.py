@@ -6,6 +6,10 @@ edited once released: changes go into a new version.
 """
 from __future__ import annotations
 
+import time
+
+from storage.meta.database import Database
+
 DIALECT_TERMS: dict[str, dict[str, str]] = {
     "sqlite": {"id": "INTEGER PRIMARY KEY AUTOINCREMENT", "text": "TEXT", "bigint": "INTEGER"},
     "postgres": {"id": "BIGSERIAL PRIMARY KEY", "text": 'TEXT COLLATE "C"', "bigint": "BIGINT"},
@@ -189,3 +193,27 @@ MIGRATIONS: list[tuple[int, str]] = [
 
 def render(script: str, dialect: str) -> str:
     return script.format(**DIALECT_TERMS[dialect])
+
+
+async def apply(db: Database) -> int:
+    """Bring the schema to the newest version; return that version."""
+    async with db.migration_lock() as locked:
+        await locked.run_script(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied DOUBLE PRECISION NOT NULL)"
+        )
+        row = await locked.fetchone("SELECT MAX(version) FROM schema_version")
+        current = (row[0] or 0) if row else 0
+        for version, script in MIGRATIONS:
+            if version > current:
+                # One script, one transaction: a migration applies wholly or not at all.
+                await locked.run_script(
+                    "BEGIN;\n" + render(script, locked.dialect)
+                    + f"\nINSERT INTO schema_version (version, applied) VALUES ({version}, {time.time()});\nCOMMIT;"
+                )
+                current = version
+        return current
+
+
+async def applied(db: Database) -> list[int]:
+    """The versions applied so far, in order: each exactly once, however many processes migrated."""
+    return [r[0] for r in await db.fetchall("SELECT version FROM schema_version ORDER BY version")]

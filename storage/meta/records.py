@@ -27,6 +27,25 @@ class ManifestRecord:
     references: list[ManifestReference] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class BlobChild:
+    """A blob a manifest names, as deleting the manifest finds it in the repository."""
+
+    digest: str
+    linked: float | None  # when the repository last linked it; None when it is not linked
+    named_elsewhere: bool  # another manifest of the repository names it too
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestHolds:
+    """What could keep a manifest in its repository, as a deletion policy asks."""
+
+    created: float
+    tagged: bool
+    listed: bool  # an index of the repository lists it
+    subject_present: bool  # it refers to a subject the repository holds
+
+
 @dataclass(slots=True)
 class UploadRecord:
     id: str

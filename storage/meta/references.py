@@ -1,5 +1,6 @@
-"""Who references a digest: the claims that order GC against pushes, removing a manifest,
-and the whole-registry reads that garbage collection, fsck and quotas need.
+"""Who references a digest: the claims that order GC against pushes, the order in which
+transactions lock tables, and the whole-registry reads that garbage collection, fsck
+and quotas need.
 
 A *claim* is a row of ``gc_claims`` named after a digest (or ``repo@digest`` for a
 manifest). GC holds a blob's claim while it deletes the blob's bytes; every
@@ -17,6 +18,10 @@ from dataclasses import dataclass
 from storage.meta.database import Database
 
 CLAIM_LEASE = 60.0
+
+# Every transaction that writes several tables takes its row locks in this order, so that
+# on PostgreSQL concurrent pushes, deletes and pull-counter flushes wait instead of deadlocking.
+LOCK_ORDER = ("gc_claims", "repositories", "manifests", "tags", "manifest_refs", "blob_links")
 
 
 class DigestBusy(Exception):
@@ -46,33 +51,6 @@ async def claim(tx: Database, names: Iterable[str], now: float) -> None:
         if not taken:
             raise DigestBusy(name)
         await tx.execute("DELETE FROM gc_claims WHERE name = ?", name)
-
-
-async def remove_manifest(tx: Database, repo: str, digest: str, now: float) -> bool:
-    """Delete a manifest with its tags, references and link, and unlink the blobs it brought.
-
-    A blob child is unlinked when no other manifest of the repository references it and
-    its link is no newer than the manifest: it was pushed for this manifest. A blob
-    linked again later belongs to a newer push and stays.
-    """
-    row = await tx.fetchone("SELECT created FROM manifests WHERE repo = ? AND digest = ?", repo, digest)
-    if row is None:
-        return False
-    orphans = [r[0] for r in await tx.fetchall(
-        "SELECT r.child FROM manifest_refs r JOIN blob_links b ON b.repo = r.repo AND b.digest = r.child"
-        " WHERE r.repo = ? AND r.digest = ? AND r.kind = 'blob' AND b.created <= ?"
-        " AND NOT EXISTS (SELECT 1 FROM manifest_refs o WHERE o.repo = r.repo AND o.child = r.child"
-        " AND o.digest <> r.digest)",
-        repo, digest, row[0],
-    )]
-    await claim(tx, [manifest_key(repo, digest), digest, *orphans], now)
-    await tx.execute("UPDATE repositories SET updated = ? WHERE name = ?", now, repo)  # LOCK_ORDER
-    await tx.execute("DELETE FROM manifests WHERE repo = ? AND digest = ?", repo, digest)
-    await tx.execute("DELETE FROM tags WHERE repo = ? AND digest = ?", repo, digest)
-    await tx.execute("DELETE FROM manifest_refs WHERE repo = ? AND digest = ?", repo, digest)
-    for unlinked in (digest, *orphans):
-        await tx.execute("DELETE FROM blob_links WHERE repo = ? AND digest = ?", repo, unlinked)
-    return True
 
 
 @dataclass(slots=True)
@@ -128,22 +106,6 @@ class ReferenceQueries:
 
     async def clear_stale_claims(self) -> int:
         return await self.db.execute("DELETE FROM gc_claims WHERE started < ?", time.time() - CLAIM_LEASE)
-
-    async def delete_untagged_manifest(self, repo: str, digest: str, before: float) -> bool:
-        """Delete the manifest if it is still untagged, no index lists it, no subject holds it, and it is old."""
-        now = time.time()
-        async with self.db.transaction() as tx:
-            await claim(tx, [manifest_key(repo, digest)], now)
-            garbage = await tx.fetchone(
-                "SELECT 1 FROM manifests m WHERE m.repo = ? AND m.digest = ? AND m.created < ?"
-                " AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.repo = m.repo AND t.digest = m.digest)"
-                " AND NOT EXISTS (SELECT 1 FROM manifest_refs p WHERE p.repo = m.repo AND p.child = m.digest"
-                " AND p.kind = 'manifest')"
-                " AND (m.subject IS NULL OR NOT EXISTS (SELECT 1 FROM manifests s WHERE s.repo = m.repo"
-                " AND s.digest = m.subject))",
-                repo, digest, before,
-            )
-            return garbage is not None and await remove_manifest(tx, repo, digest, now)
 
     async def project_usage(self, project: str) -> int:
         """Bytes of the distinct blobs (manifests included) linked in the project's repositories."""

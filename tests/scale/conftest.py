@@ -45,7 +45,7 @@ def repository_pulls(settings: dict, name: str) -> int:
     async def read() -> int:
         meta = await open_meta_store(settings["database"], Path("."))
         try:
-            record = await meta.repository(name)
+            record = await meta.repositories.get(name)
             return record.pull_count if record else 0
         finally:
             await meta.close()

@@ -25,7 +25,7 @@ def schema_versions(settings: dict) -> list[int]:
     async def read() -> list[int]:
         meta = await open_meta_store(settings["database"], Path("."))
         try:
-            return [r[0] for r in await meta.db.fetchall("SELECT version FROM schema_version ORDER BY version")]
+            return await meta.schema_versions()
         finally:
             await meta.close()
 

@@ -1,0 +1,48 @@
+"""Repositories: created by the first write into them, deleted with everything in them.
+
+The repository row is the first row every writing transaction locks after its
+claims (see ``LOCK_ORDER``), which is why other stores call ``ensure`` and ``touch``
+inside their own transactions.
+"""
+from __future__ import annotations
+
+from storage.meta.database import Database
+from storage.meta.records import RepositoryRecord
+
+
+class RepositoryStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def ensure(self, tx: Database, name: str, project: str, now: float) -> None:
+        """Create the repository inside ``tx``, or mark it updated."""
+        await tx.execute(
+            "INSERT INTO repositories (name, project, created, updated) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET updated = excluded.updated",
+            name, project, now, now,
+        )
+
+    async def touch(self, tx: Database, name: str, now: float) -> None:
+        """Mark the repository updated inside ``tx`` (and so lock its row)."""
+        await tx.execute("UPDATE repositories SET updated = ? WHERE name = ?", now, name)
+
+    async def get(self, name: str) -> RepositoryRecord | None:
+        row = await self.db.fetchone(
+            "SELECT name, project, created, updated, pull_count FROM repositories WHERE name = ?", name
+        )
+        return RepositoryRecord(*row) if row else None
+
+    async def names(self, last: str = "", limit: int = 1000) -> list[str]:
+        rows = await self.db.fetchall(
+            "SELECT name FROM repositories WHERE name > ? ORDER BY name LIMIT ?", last, limit
+        )
+        return [r[0] for r in rows]
+
+    async def delete(self, name: str) -> bool:
+        async with self.db.transaction() as tx:
+            # The repository row is locked first, as every writer does (see LOCK_ORDER).
+            if not await tx.execute("UPDATE repositories SET updated = updated WHERE name = ?", name):
+                return False
+            for table in ("manifests", "tags", "manifest_refs", "blob_links"):
+                await tx.execute(f"DELETE FROM {table} WHERE repo = ?", name)
+            return await tx.execute("DELETE FROM repositories WHERE name = ?", name) > 0
