@@ -19,7 +19,7 @@ from registry.oci.digest import Digest
 from registry.core.errors import RegistryError
 from registry.core.links import BlobLinks
 from registry.core.manifests import ManifestService
-from registry.core.names import project_of, validate_tag
+from registry.core.names import validate_tag
 from storage.blobs.base import BlobStore
 from storage.meta.records import ManifestRecord
 from storage.meta.store import MetaStore

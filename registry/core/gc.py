@@ -32,39 +32,21 @@ Why a concurrent push cannot lose a blob
 """
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 from registry.oci.digest import Digest
-from registry.core.errors import RegistryError
 from registry.core.references import orphaned_blobs, untagged_garbage
 from storage.blobs.base import BlobStore
 from storage.meta.records import BlobChild, ManifestHolds
-from storage.meta.references import DigestBusy, Snapshot
+from storage.meta.references import Snapshot
 from storage.meta.store import MetaStore
 
 log = logging.getLogger("berth.gc")
-T = TypeVar("T")
-RETRY_DELAY = 0.05
-RETRIES = 100  # five seconds: a claim is held only while one blob is deleted
-
-
-async def linking(write: Callable[[], Awaitable[T]]) -> T:
-    """Run a transaction that links digests, waiting while GC deletes one of them."""
-    for _ in range(RETRIES):
-        try:
-            return await write()
-        except DigestBusy:
-            await asyncio.sleep(RETRY_DELAY)
-    error = RegistryError("UNAVAILABLE", "garbage collection is deleting this content; retry shortly", status=503)
-    error.headers["Retry-After"] = "1"
-    raise error
 
 
 @dataclass(slots=True)

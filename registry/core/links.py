@@ -7,14 +7,33 @@ never leaves a link to bytes that were collected meanwhile.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TypeVar
 
 from registry.oci.digest import Digest
-from registry.core.gc import linking
+from registry.core.errors import RegistryError
 from registry.core.names import project_of
 from registry.core.quotas import QuotaService
 from storage.blobs.base import BlobStore
+from storage.meta.references import DigestBusy
 from storage.meta.store import MetaStore
+
+T = TypeVar("T")
+RETRY_DELAY = 0.05
+RETRIES = 100  # five seconds: a claim is held only while one blob is deleted
+
+
+async def linking(write: Callable[[], Awaitable[T]]) -> T:
+    """Run a transaction that links digests, waiting while GC deletes one of them."""
+    for _ in range(RETRIES):
+        try:
+            return await write()
+        except DigestBusy:
+            await asyncio.sleep(RETRY_DELAY)
+    error = RegistryError("UNAVAILABLE", "garbage collection is deleting this content; retry shortly", status=503)
+    error.headers["Retry-After"] = "1"
+    raise error
 
 
 class BlobLinks:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from registry.oci.digest import Digest, digest_of
 from registry.core.errors import RegistryError, manifest_unknown, name_unknown
-from registry.core.gc import linking
+from registry.core.links import linking
 from registry.oci.manifest import Descriptor, ManifestError, ParsedManifest, parse_manifest
 from registry.core.names import project_of, split_reference, split_stored_reference, validate_tag
 from registry.core.quotas import QuotaService
