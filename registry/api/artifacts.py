@@ -73,7 +73,7 @@ async def list_tags(request: web.Request) -> web.Response:
     page = page_of(request)
     found = await request.app[SERVICES].artifacts.get(repo, request.match_info["reference"])
     tags = [{"name": t.name, "push_time": render.when(t.push_time), "pull_time": render.when(t.pull_time),
-             "immutable": False} for t in found.tags]
+             "immutable": t.immutable} for t in found.tags]
     return paged(request, page, tags[page.offset:page.offset + page.size], len(tags))
 
 

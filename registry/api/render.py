@@ -9,6 +9,7 @@ from registry.core.artifacts import Artifact
 from registry.core.catalog import Quota, Statistics
 from registry.core.rbac import ROLE_NAMES
 from registry.core.robots import CreatedRobot
+from registry.core.immutability import Rule
 from registry.core.records import (AuditRecord, MemberRecord, ProjectRecord, RepositorySummary, RobotRecord,
                                    UserRecord, WebhookPolicyRecord)
 
@@ -74,7 +75,7 @@ def artifact(item: Artifact, project_id: int) -> dict[str, Any]:
             for r in item.references
         ],
         "tags": [
-            {"name": t.name, "push_time": when(t.push_time), "pull_time": when(t.pull_time), "immutable": False}
+            {"name": t.name, "push_time": when(t.push_time), "pull_time": when(t.pull_time), "immutable": t.immutable}
             for t in item.tags
         ],
         "labels": [],
@@ -180,4 +181,18 @@ def webhook_policy(record: WebhookPolicyRecord) -> dict[str, Any]:
         "creator": record.creator,
         "creation_time": when(record.created),
         "update_time": when(record.updated),
+    }
+
+
+def immutable_rule(rule: Rule, project_id: int) -> dict[str, Any]:
+    return {
+        "id": rule.id,
+        "project_id": project_id,
+        "priority": rule.priority,
+        "disabled": rule.disabled,
+        "action": "immutable",
+        "template": "immutable_template",
+        "params": {},
+        "tag_selectors": [s.as_json() for s in rule.tags],
+        "scope_selectors": {"repository": [s.as_json() for s in rule.repositories]},
     }

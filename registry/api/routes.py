@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from registry.api import (artifacts, guards, logs, members, openapi, projects, quotas, repositories, robots, system,
-                          users, webhooks)
+from registry.api import (artifacts, guards, immutable_rules, logs, members, openapi, projects, quotas, repositories,
+                          robots, system, users, webhooks)
 
 PREFIX = "/api/v2.0"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -110,6 +110,17 @@ ROUTES: list[Route] = [
           "webhook", errors=(400, 401, 403, 404, 409), body="WebhookPolicy"),
     Route("DELETE", PROJECT + "/webhook/policies/{policy_id}", webhooks.delete_policy, "Delete a webhook policy",
           "webhook", errors=(400, 401, 403, 404)),
+    Route("GET", PROJECT + "/immutabletagrules", immutable_rules.list_rules, "List tag immutability rules",
+          "immutable", errors=(400, 401, 403, 404), query=PAGED, returns="[ImmutableRule]"),
+    Route("POST", PROJECT + "/immutabletagrules", immutable_rules.create_rule, "Add a tag immutability rule",
+          "immutable", ok=201, errors=(400, 401, 403, 404), body="ImmutableRule"),
+    Route("GET", PROJECT + "/immutabletagrules/{immutable_rule_id}", immutable_rules.get_rule,
+          "Get a tag immutability rule", "immutable", errors=(400, 401, 403, 404), returns="ImmutableRule"),
+    Route("PUT", PROJECT + "/immutabletagrules/{immutable_rule_id}", immutable_rules.update_rule,
+          "Replace, enable or disable a tag immutability rule", "immutable", errors=(400, 401, 403, 404),
+          body="ImmutableRule"),
+    Route("DELETE", PROJECT + "/immutabletagrules/{immutable_rule_id}", immutable_rules.delete_rule,
+          "Delete a tag immutability rule", "immutable", errors=(400, 401, 403, 404)),
     Route("GET", "/users", users.list_users, "List users (system administrators)", "user",
           errors=(400, 401, 403), query=(*PAGED, "q", "username"), returns="[UserResp]"),
     Route("POST", "/users", users.create_user, "Create a user (system administrators)", "user", ok=201,

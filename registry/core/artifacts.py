@@ -32,6 +32,7 @@ class TagInfo:
     name: str
     push_time: float
     pull_time: float | None
+    immutable: bool = False
 
 
 @dataclass(slots=True)
@@ -137,11 +138,21 @@ class ArtifactService:
         view = await self._view(repo)
         keep = tag_filter(tags_query)
         chosen = [d for d in view.top_level() if keep(view.tags.get(d, []))]
-        return [await self._build(view, d) for d in chosen[offset:offset + limit]], len(chosen)
+        found = [await self._build(view, d) for d in chosen[offset:offset + limit]]
+        await self._mark_immutable(repo, found)
+        return found, len(chosen)
 
     async def get(self, repo: str, reference: str) -> Artifact:
         digest = await self._digest(repo, reference)
-        return await self._build(await self._view(repo), digest)
+        found = await self._build(await self._view(repo), digest)
+        await self._mark_immutable(repo, [found])
+        return found
+
+    async def _mark_immutable(self, repo: str, artifacts: list[Artifact]) -> None:
+        tags = [t for a in artifacts for t in a.tags]
+        protected = set(await self.manifests.immutability.protected(repo, [t.name for t in tags]))
+        for tag in tags:
+            tag.immutable = tag.name in protected
 
     async def _digest(self, repo: str, reference: str) -> str:
         try:
@@ -214,6 +225,8 @@ class ArtifactService:
 
     async def delete_tag(self, repo: str, reference: str, tag: str) -> None:
         digest = await self._digest(repo, reference)
+        if await self.meta.tags.resolve(repo, tag) == digest:
+            await self.manifests.immutability.check_removal(repo, [tag])
         if await self.meta.tags.resolve(repo, tag) != digest or not await self.meta.tags.delete(repo, tag):
             raise RegistryError("NOT_FOUND", f"tag {tag} of {repo}@{digest} not found", status=404)
 

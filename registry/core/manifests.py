@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from registry.oci.digest import Digest, digest_of
 from registry.core.errors import RegistryError, manifest_unknown, name_unknown
+from registry.core.immutability import ImmutableTags
 from registry.core.links import linking
 from registry.oci.manifest import Descriptor, ManifestError, ParsedManifest, parse_manifest
 from registry.core.names import project_of, split_reference, split_stored_reference, validate_tag
@@ -84,8 +85,9 @@ def referrer_descriptor(record: ManifestRecord) -> dict:
 
 class ManifestService:
     def __init__(self, meta: MetaStore, blobs: BlobStore, cache: ManifestCache | None = None,
-                 *, max_bytes: int, quotas: QuotaService | None = None) -> None:
+                 *, max_bytes: int, immutability: ImmutableTags, quotas: QuotaService | None = None) -> None:
         self.meta = meta
+        self.immutability = immutability
         self.blobs = blobs
         self.cache = cache or ManifestCache()
         self.max_bytes = max_bytes
@@ -148,6 +150,7 @@ class ManifestService:
             raise RegistryError("MANIFEST_INVALID", str(error)) from None
         await self._check_references(repo, parsed)
         tags = ([tag] if tag else []) + [validate_tag(t) for t in extra_tags]
+        await self.immutability.check_moves(repo, tags, str(digest))
         if self.quotas is not None:
             await self.quotas.check(repo, str(digest), len(body))
         await self.blobs.put_bytes(digest, body)
@@ -192,6 +195,7 @@ class ManifestService:
     async def delete(self, repo: str, reference: str) -> None:
         tag, digest = split_stored_reference(reference)
         if tag is not None:
+            await self.immutability.check_removal(repo, [tag])
             if not await self.meta.tags.delete(repo, tag):
                 raise manifest_unknown(reference)
             return
@@ -200,6 +204,7 @@ class ManifestService:
         if parents:
             raise RegistryError("PRECONDITION", f"{repo}@{digest} is listed by the index {parents[0]}; "
                                 "delete that index first", status=412)
+        await self.immutability.check_removal(repo, await self.meta.tags.of_digest(repo, str(digest)))
         if not await linking(lambda: self.meta.manifests.delete(repo, str(digest), orphaned_blobs)):
             raise manifest_unknown(reference)
         self.cache.drop(repo, str(digest))

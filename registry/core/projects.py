@@ -135,6 +135,7 @@ class ProjectService:
                                 status=412)
         await self.meta.projects.delete(project.id)
         await self.meta.webhooks.delete_project(project.id)
+        await self.meta.immutable_rules.delete_project(project.id)
 
     async def owner_names(self, projects: list[ProjectRecord]) -> dict[int, str]:
         """The owner's username for each owner id among ``projects`` ("" for a deleted owner)."""

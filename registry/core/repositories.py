@@ -29,6 +29,7 @@ class RepositoryService:
     async def delete(self, name: str) -> list[str]:
         """Remove the repository's manifests, tags and blob links; return the manifest digests."""
         await self.get(name)
+        await self.manifests.immutability.check_removal(name, await self.meta.tags.names(name))
         digests = [m.digest for m in await self.meta.manifests.of_repository(name)]
         await self.meta.repositories.delete(name)
         for digest in digests:

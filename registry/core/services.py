@@ -15,6 +15,7 @@ from registry.core.catalog import CatalogService
 from registry.core.fsck import Fsck
 from registry.core.gc import GarbageCollector
 from registry.core.health import HealthCheck
+from registry.core.immutability import ImmutableTags
 from registry.core.manifests import ManifestService
 from registry.core.projects import ProjectService
 from registry.core.pulls import PullCounter
@@ -46,4 +47,5 @@ class Services:
     secrets: SharedSecrets
     health: HealthCheck
     gc: GarbageCollector
+    immutable_tags: ImmutableTags
     fsck: Fsck

@@ -16,6 +16,7 @@ from registry.core.catalog import CatalogService
 from registry.core.fsck import Fsck
 from registry.core.gc import GarbageCollector
 from registry.core.health import HealthCheck
+from registry.core.immutability import ImmutableTags
 from registry.core.links import BlobLinks
 from registry.core.manifests import ManifestService
 from registry.core.projects import ProjectService
@@ -56,7 +57,9 @@ def build_services(config: Config, meta: MetaStore, blob_store: BlobStore) -> Se
     accounts = AccountService(meta)
     quotas = QuotaService(meta)
     links = BlobLinks(meta, blob_store, quotas)
-    manifests = ManifestService(meta, blob_store, max_bytes=config["limits.max_manifest_bytes"], quotas=quotas)
+    immutable_tags = ImmutableTags(meta)
+    manifests = ManifestService(meta, blob_store, max_bytes=config["limits.max_manifest_bytes"],
+                                immutability=immutable_tags, quotas=quotas)
     projects = ProjectService(meta, auto_create=config["auth.auto_create_projects"])
     return Services(
         blobs=BlobService(meta, blob_store, links),
@@ -80,6 +83,7 @@ def build_services(config: Config, meta: MetaStore, blob_store: BlobStore) -> Se
         health=HealthCheck(meta, blob_store),
         # In a server, a manifest GC deletes leaves its in-memory cache too.
         gc=GarbageCollector(meta, blob_store, manifests.cache.drop),
+        immutable_tags=immutable_tags,
         fsck=Fsck(meta, blob_store, config.data_dir / "quarantine"),
     )
 

@@ -188,6 +188,22 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        6,
+        """
+        CREATE TABLE immutable_rules (
+            id {id},
+            project_id {bigint} NOT NULL,
+            priority INTEGER NOT NULL DEFAULT 0,
+            disabled INTEGER NOT NULL DEFAULT 0,
+            tag_selectors TEXT NOT NULL,
+            scope_selectors TEXT NOT NULL,
+            created DOUBLE PRECISION NOT NULL,
+            updated DOUBLE PRECISION NOT NULL
+        );
+        CREATE INDEX immutable_rules_project ON immutable_rules(project_id);
+        """,
+    ),
 ]
 
 

@@ -15,6 +15,7 @@ from storage.meta.audit import AuditStore
 from storage.meta.blob_links import BlobLinkStore
 from storage.meta.catalog import CatalogQueries
 from storage.meta.database import Database
+from storage.meta.immutable_rules import ImmutableRuleStore
 from storage.meta.manifests import ManifestStore
 from storage.meta.projects import ProjectStore
 from storage.meta.pulls import PullStore
@@ -34,6 +35,7 @@ class MetaStore:
         self.blob_links = BlobLinkStore(db)
         self.manifests = ManifestStore(db)
         self.tags = TagStore(db)
+        self.immutable_rules = ImmutableRuleStore(db)
         self.uploads = UploadStore(db)
         self.pulls = PullStore(db)
         self.references = ReferenceQueries(db)

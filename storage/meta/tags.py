@@ -49,6 +49,11 @@ class TagStore:
             result.setdefault(digest, []).append((name, updated, pull_time))
         return result
 
+    async def of_digest(self, repo: str, digest: str) -> list[str]:
+        """The tags pointing at ``digest``, in order."""
+        rows = await self.db.fetchall("SELECT name FROM tags WHERE repo = ? AND digest = ? ORDER BY name", repo, digest)
+        return [r[0] for r in rows]
+
     async def delete(self, repo: str, name: str) -> bool:
         return await self.db.execute("DELETE FROM tags WHERE repo = ? AND name = ?", repo, name) > 0
 
