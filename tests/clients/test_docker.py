@@ -138,3 +138,24 @@ def test_robot_with_pull_only_cannot_push(docker, registry, tmp_path):
     assert refused.returncode != 0 and "denied" in refused.stderr.lower(), refused.stderr
     tags = _api(registry, "GET", f"/projects/{PROJECT}/repositories/{repo}/artifacts").json()[0]["tags"]
     assert [t["name"] for t in tags] == ["111"]
+
+
+def test_a_push_cannot_move_an_immutable_tag(docker, registry, tmp_path):
+    repo = f"nginx{uuid.uuid4().hex[:6]}"
+    ref = _pushed(docker, registry, tmp_path, repo)
+    _login(docker, registry, *ADMIN)
+    first = docker("push", ref).stdout.split("digest: ")[1].split()[0]
+    rule = {"tag_selectors": [{"kind": "doublestar", "decoration": "matches", "pattern": "111"}],
+            "scope_selectors": {"repository": [{"kind": "doublestar", "decoration": "repoMatches", "pattern": repo}]}}
+    assert _api(registry, "POST", f"/projects/{PROJECT}/immutabletagrules", json=rule).status_code == 201
+    again = docker("push", ref)  # the same image under the same tag is not a move
+    assert f"digest: {first}" in again.stdout
+    other = tmp_path / "other"
+    other.mkdir()
+    docker.build(f"local/{repo}:other", other, files=2)
+    docker("tag", f"local/{repo}:other", ref)
+    refused = docker("push", ref, check=False)
+    assert refused.returncode != 0
+    assert f"'{PROJECT}/{repo}:111' configured as immutable" in refused.stderr, refused.stderr
+    artifacts = _api(registry, "GET", f"/projects/{PROJECT}/repositories/{repo}/artifacts").json()
+    assert [(a["digest"], a["tags"][0]["immutable"]) for a in artifacts if a["tags"]] == [(first, True)]

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+import requests
 
 from tests.clients.skopeo import Skopeo
 from tests.conftest import ADMIN
@@ -78,3 +79,21 @@ def test_copy_between_repositories_mounts_blobs(berth, skopeo, repo, tmp_path):
     mounts = re.findall(rf'"POST /v2/{re.escape(repo)}-copy/blobs/uploads/\?\S*mount=\S+ HTTP/1.1" 201', log)
     assert len(mounts) >= 2, log
     assert json.loads(skopeo.remote("inspect", f"docker://{berth.host}/{repo}-copy:v1").stdout)["Digest"] == image.digest
+
+
+def test_an_immutable_tag_survives_copy_and_delete(berth, skopeo, repo, tmp_path):
+    first, second = make_image(layers=1, layer_size=7000), make_image(layers=1, layer_size=7001)
+    skopeo.copy(f"oci:{write_oci_layout(tmp_path / 'a', first, 'v1')}:v1", f"docker://{berth.host}/{repo}:rel-1")
+    project, name = repo.split("/", 1)
+    rule = {"tag_selectors": [{"kind": "doublestar", "decoration": "matches", "pattern": "rel-*"}],
+            "scope_selectors": {"repository": [{"kind": "doublestar", "decoration": "repoMatches", "pattern": name}]}}
+    made = requests.post(f"{berth.url}/api/v2.0/projects/{project}/immutabletagrules", json=rule, auth=ADMIN,
+                         timeout=10)
+    assert made.status_code == 201, made.text
+    moved = skopeo.copy(f"oci:{write_oci_layout(tmp_path / 'b', second, 'v1')}:v1",
+                        f"docker://{berth.host}/{repo}:rel-1", check=False)
+    assert moved.returncode != 0 and "configured as immutable" in moved.stderr, moved.stderr
+    deleted = skopeo.remote("delete", f"docker://{berth.host}/{repo}:rel-1", check=False)
+    assert deleted.returncode != 0 and "configured as immutable" in deleted.stderr, deleted.stderr
+    info = json.loads(skopeo.remote("inspect", f"docker://{berth.host}/{repo}:rel-1").stdout)
+    assert info["Digest"] == first.digest
