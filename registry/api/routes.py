@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from registry.api import (artifacts, guards, immutable_rules, logs, members, openapi, projects, quotas, repositories,
+from registry.api import (artifacts, gc, guards, immutable_rules, logs, members, openapi, projects, quotas, repositories,
                           robots, system, users, webhooks)
 
 PREFIX = "/api/v2.0"
@@ -121,6 +121,18 @@ ROUTES: list[Route] = [
           body="ImmutableRule"),
     Route("DELETE", PROJECT + "/immutabletagrules/{immutable_rule_id}", immutable_rules.delete_rule,
           "Delete a tag immutability rule", "immutable", errors=(400, 401, 403, 404)),
+    Route("GET", "/system/gc/schedule", gc.get_schedule, "The garbage collection schedule", "gc",
+          errors=(401, 403), returns="GCSchedule"),
+    Route("POST", "/system/gc/schedule", gc.create_schedule, "Run garbage collection now (type Manual) or schedule it",
+          "gc", ok=201, errors=(400, 401, 403, 409), body="GCSchedule"),
+    Route("PUT", "/system/gc/schedule", gc.update_schedule, "Change the garbage collection schedule", "gc",
+          errors=(400, 401, 403, 409), body="GCSchedule"),
+    Route("GET", "/system/gc", gc.list_runs, "Garbage collection history", "gc", errors=(400, 401, 403),
+          query=PAGED, returns="[GCHistory]"),
+    Route("GET", "/system/gc/{gc_id}", gc.get_run, "One garbage collection run", "gc",
+          errors=(400, 401, 403, 404), returns="GCHistory"),
+    Route("GET", "/system/gc/{gc_id}/log", gc.run_log, "What a garbage collection run deleted", "gc",
+          errors=(400, 401, 403, 404), returns="text"),
     Route("GET", "/users", users.list_users, "List users (system administrators)", "user",
           errors=(400, 401, 403), query=(*PAGED, "q", "username"), returns="[UserResp]"),
     Route("POST", "/users", users.create_user, "Create a user (system administrators)", "user", ok=201,

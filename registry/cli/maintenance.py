@@ -12,15 +12,16 @@ from collections.abc import Awaitable, Callable
 
 from registry.config import Config
 from registry.cli.runner import run_on_registry
+from registry.core.gc_jobs import LEASE_SECONDS, GcParameters
 from registry.core.services import Services
 
 Action = Callable[[Services, Config, argparse.Namespace], Awaitable[int]]
 
 
 async def _gc(services: Services, config: Config, args: argparse.Namespace) -> int:
-    grace = float(config["gc.grace"]) if args.grace is None else args.grace
-    report = await services.gc.run(
-        grace=grace, untagged=args.untagged or config["gc.untagged"], dry_run=args.dry_run)
+    parameters = GcParameters(delete_untagged=args.untagged or config["gc.untagged"], dry_run=args.dry_run)
+    # A run elsewhere (or a killed one's lease, which expires) is waited for, not refused.
+    _, report = await services.gc.run("MANUAL", parameters, grace=args.grace, wait=2 * LEASE_SECONDS)
     for manifest in report.manifests:
         print(f"{'would delete' if report.dry_run else 'deleted'} manifest {manifest}")
     if args.json:

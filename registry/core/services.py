@@ -13,7 +13,7 @@ from registry.core.audit import AuditTrail
 from registry.core.blobs import BlobService
 from registry.core.catalog import CatalogService
 from registry.core.fsck import Fsck
-from registry.core.gc import GarbageCollector
+from registry.core.gc_jobs import GcJobs
 from registry.core.health import HealthCheck
 from registry.core.immutability import ImmutableTags
 from registry.core.manifests import ManifestService
@@ -46,6 +46,6 @@ class Services:
     webhooks: WebhookDelivery
     secrets: SharedSecrets
     health: HealthCheck
-    gc: GarbageCollector
+    gc: GcJobs
     immutable_tags: ImmutableTags
     fsck: Fsck

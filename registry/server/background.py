@@ -17,6 +17,7 @@ from registry.config import Config
 from registry.core.services import Services
 
 log = logging.getLogger("berth")
+SCHEDULE_TICK = 5.0  # how often schedules are looked at: the latest a due run starts
 
 
 async def _repeat(every: float, job: Callable[[], Awaitable[object]], what: str) -> None:
@@ -35,15 +36,11 @@ class Background:
         self._upkeep: list[asyncio.Task] = []
 
     def _jobs(self) -> list[tuple[float, Callable[[], Awaitable[object]], str]]:
-        config = self.config
-        jobs: list[tuple[float, Callable[[], Awaitable[object]], str]] = [
-            (float(config["limits.upload_purge_interval"]), self.services.uploads.purge_stale,
-             "purging stale uploads")]
-        if config["gc.interval"] > 0:
-            jobs.append((float(config["gc.interval"]),
-                         lambda: self.services.gc.run(float(config["gc.grace"]), untagged=config["gc.untagged"]),
-                         "garbage collection"))
-        return jobs
+        return [
+            (float(self.config["limits.upload_purge_interval"]), self.services.uploads.purge_stale,
+             "purging stale uploads"),
+            (SCHEDULE_TICK, self.services.gc.tick, "starting scheduled garbage collection"),
+        ]
 
     def start(self) -> None:
         self.services.pulls.start()
@@ -58,6 +55,7 @@ class Background:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._upkeep = []
+        await self.services.gc.stop()
         await self.services.webhooks.stop()
         await self.services.audit.stop()
         await self.services.pulls.stop()

@@ -15,6 +15,7 @@ from registry.core.blobs import BlobService
 from registry.core.catalog import CatalogService
 from registry.core.fsck import Fsck
 from registry.core.gc import GarbageCollector
+from registry.core.gc_jobs import GcJobs
 from registry.core.health import HealthCheck
 from registry.core.immutability import ImmutableTags
 from registry.core.links import BlobLinks
@@ -82,7 +83,8 @@ def build_services(config: Config, meta: MetaStore, blob_store: BlobStore) -> Se
         secrets=SharedSecrets(meta),
         health=HealthCheck(meta, blob_store),
         # In a server, a manifest GC deletes leaves its in-memory cache too.
-        gc=GarbageCollector(meta, blob_store, manifests.cache.drop),
+        gc=GcJobs(meta, GarbageCollector(meta, blob_store, manifests.cache.drop), float(config["gc.grace"]),
+                  float(config["gc.interval"]), config["gc.untagged"]),
         immutable_tags=immutable_tags,
         fsck=Fsck(meta, blob_store, config.data_dir / "quarantine"),
     )

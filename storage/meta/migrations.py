@@ -204,6 +204,39 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX immutable_rules_project ON immutable_rules(project_id);
         """,
     ),
+    (
+        7,
+        """
+        CREATE TABLE leases (
+            name {text} PRIMARY KEY,
+            holder TEXT NOT NULL,
+            expires DOUBLE PRECISION NOT NULL
+        );
+
+        CREATE TABLE gc_runs (
+            id {id},
+            kind TEXT NOT NULL,
+            status TEXT NOT NULL,
+            dry_run INTEGER NOT NULL,
+            delete_untagged INTEGER NOT NULL,
+            created DOUBLE PRECISION NOT NULL,
+            updated DOUBLE PRECISION NOT NULL,
+            manifests {bigint} NOT NULL DEFAULT 0,
+            blobs {bigint} NOT NULL DEFAULT 0,
+            freed {bigint} NOT NULL DEFAULT 0,
+            log TEXT NOT NULL DEFAULT ''
+        );
+
+        CREATE TABLE schedules (
+            name {text} PRIMARY KEY,
+            kind TEXT NOT NULL,
+            cron TEXT NOT NULL,
+            parameters TEXT NOT NULL,
+            last_fired DOUBLE PRECISION,
+            updated DOUBLE PRECISION NOT NULL
+        );
+        """,
+    ),
 ]
 
 

@@ -16,6 +16,7 @@ from storage.meta.blob_links import BlobLinkStore
 from storage.meta.catalog import CatalogQueries
 from storage.meta.database import Database
 from storage.meta.immutable_rules import ImmutableRuleStore
+from storage.meta.jobs import JobStore
 from storage.meta.manifests import ManifestStore
 from storage.meta.projects import ProjectStore
 from storage.meta.pulls import PullStore
@@ -36,6 +37,7 @@ class MetaStore:
         self.manifests = ManifestStore(db)
         self.tags = TagStore(db)
         self.immutable_rules = ImmutableRuleStore(db)
+        self.jobs = JobStore(db)
         self.uploads = UploadStore(db)
         self.pulls = PullStore(db)
         self.references = ReferenceQueries(db)
