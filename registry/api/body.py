@@ -13,12 +13,12 @@ from typing import Any
 from aiohttp import web
 
 from registry.core.errors import RegistryError
+from registry.core.records import MAX_ID
 from registry.http.bodies import read_body
 from registry.http.appkeys import CONFIG
 
 _MISSING = object()
-# Record ids are the database's 64-bit integers; no record has a larger one.
-MAX_ID = 2**63 - 1
+
 _ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
 _KIND_NAMES = {str: "a string", int: "an integer", bool: "a boolean", dict: "an object", list: "a list"}
 

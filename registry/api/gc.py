@@ -1,16 +1,16 @@
 """/system/gc: garbage collection runs, their history and logs, and the schedule (admins)."""
 from __future__ import annotations
 
-import datetime
 import json
+import time
 
 from aiohttp import web
-from croniter import croniter
 
 from registry.api import render
 from registry.api.guards import admin
 from registry.api.body import created, done, json_response, path_id, read_json
 from registry.api.paging import page_of, paged
+from registry.core.cron import next_due
 from registry.core.gc_jobs import Schedule, parse_schedule
 from registry.core.records import GcRunRecord
 from registry.http.appkeys import SERVICES
@@ -31,10 +31,7 @@ def _history(run: GcRunRecord) -> dict:
 
 
 def _next_time(schedule: Schedule) -> str | None:
-    if not schedule.cron:
-        return None
-    now = datetime.datetime.now(datetime.timezone.utc)
-    return render.when(croniter(schedule.cron, now, second_at_beginning=True).get_next(float))
+    return render.when(next_due(schedule.cron, time.time())) if schedule.cron else None
 
 
 async def list_runs(request: web.Request) -> web.Response:

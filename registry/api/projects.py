@@ -86,7 +86,8 @@ async def get_project(request: web.Request) -> web.Response:
     owners = await services.projects.owner_names([project])
     role = (await _roles(request, principal)).get(project.name)
     return json_response(render.project(project, counts.get(project.name, 0), role,
-                                        owners.get(project.owner_id or 0, "")))
+                                        owners.get(project.owner_id or 0, ""),
+                                        await services.retention.of_project(project)))
 
 
 async def update_project(request: web.Request) -> web.Response:

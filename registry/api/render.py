@@ -10,7 +10,7 @@ from registry.core.catalog import Quota, Statistics
 from registry.core.rbac import ROLE_NAMES
 from registry.core.robots import CreatedRobot
 from registry.core.immutability import Rule
-from registry.core.records import (AuditRecord, MemberRecord, ProjectRecord, RepositorySummary, RobotRecord,
+from registry.core.records import (AuditRecord, RetentionExecutionRecord, RetentionTaskRecord, MemberRecord, ProjectRecord, RepositorySummary, RobotRecord,
                                    UserRecord, WebhookPolicyRecord)
 
 # What Harbor shows for "never" (Go's zero time); its UI and clients expect it.
@@ -24,7 +24,7 @@ def when(ts: float | None) -> str:
 
 
 def project(record: ProjectRecord, repo_count: int, role_id: int | None = None,
-            owner_name: str = "") -> dict[str, Any]:
+            owner_name: str = "", retention_id: int | None = None) -> dict[str, Any]:
     return {
         "project_id": record.id,
         "owner_id": record.owner_id or 0,
@@ -38,7 +38,8 @@ def project(record: ProjectRecord, repo_count: int, role_id: int | None = None,
         "current_user_role_id": role_id or 0,
         "current_user_role_ids": [role_id] if role_id else [],
         "repo_count": repo_count,
-        "metadata": {"public": "true" if record.public else "false"},
+        "metadata": {"public": "true" if record.public else "false",
+                     **({"retention_id": str(retention_id)} if retention_id else {})},
         "storage_limit": record.storage_limit,
     }
 
@@ -196,3 +197,16 @@ def immutable_rule(rule: Rule, project_id: int) -> dict[str, Any]:
         "tag_selectors": [s.as_json() for s in rule.tags],
         "scope_selectors": {"repository": [s.as_json() for s in rule.repositories]},
     }
+
+
+def retention_execution(record: RetentionExecutionRecord) -> dict[str, Any]:
+    return {"id": record.id, "policy_id": record.policy_id, "status": record.status, "trigger": record.trigger,
+            "dry_run": record.dry_run, "start_time": when(record.created),
+            "end_time": when(record.updated) if record.status != "Running" else None}
+
+
+def retention_task(record: RetentionTaskRecord) -> dict[str, Any]:
+    return {"id": record.id, "execution_id": record.execution_id, "repository": record.repository,
+            "job_id": str(record.id), "status": record.status, "status_code": 0 if record.status == "Succeed" else 1,
+            "start_time": when(record.created), "end_time": when(record.updated), "total": record.total,
+            "retained": record.retained}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from registry.api import (artifacts, gc, guards, immutable_rules, logs, members, openapi, projects, quotas, repositories,
-                          robots, system, users, webhooks)
+                          retentions, robots, system, users, webhooks)
 
 PREFIX = "/api/v2.0"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -121,6 +121,26 @@ ROUTES: list[Route] = [
           body="ImmutableRule"),
     Route("DELETE", PROJECT + "/immutabletagrules/{immutable_rule_id}", immutable_rules.delete_rule,
           "Delete a tag immutability rule", "immutable", errors=(400, 401, 403, 404)),
+    Route("GET", "/retentions/metadatas", retentions.metadatas, "Retention rule templates and selectors",
+          "retention", errors=(401,), returns="object"),
+    Route("POST", "/retentions", retentions.create_policy, "Create a project's tag retention policy", "retention",
+          ok=201, errors=(400, 401, 403, 409), body="RetentionPolicy"),
+    Route("GET", "/retentions/{retention_id}", retentions.get_policy, "Get a retention policy", "retention",
+          errors=(400, 401, 403, 404), returns="RetentionPolicy"),
+    Route("PUT", "/retentions/{retention_id}", retentions.update_policy, "Replace a retention policy", "retention",
+          errors=(400, 401, 403, 404), body="RetentionPolicy"),
+    Route("DELETE", "/retentions/{retention_id}", retentions.delete_policy, "Delete a retention policy", "retention",
+          errors=(400, 401, 403, 404)),
+    Route("POST", "/retentions/{retention_id}/executions", retentions.run, "Run a retention policy (or dry-run it)",
+          "retention", ok=201, errors=(400, 401, 403, 404), body="RetentionRun"),
+    Route("GET", "/retentions/{retention_id}/executions", retentions.executions, "A policy's runs, newest first",
+          "retention", errors=(400, 401, 403, 404), query=PAGED, returns="[RetentionExecution]"),
+    Route("GET", "/retentions/{retention_id}/executions/{execution_id}/tasks", retentions.tasks,
+          "What a run did, per repository", "retention", errors=(400, 401, 403, 404), query=PAGED,
+          returns="[RetentionTask]"),
+    Route("GET", "/retentions/{retention_id}/executions/{execution_id}/tasks/{task_id}", retentions.task_log,
+          "A repository's log: each artifact retained or deleted, and why", "retention",
+          errors=(400, 401, 403, 404), returns="text"),
     Route("GET", "/system/gc/schedule", gc.get_schedule, "The garbage collection schedule", "gc",
           errors=(401, 403), returns="GCSchedule"),
     Route("POST", "/system/gc/schedule", gc.create_schedule, "Run garbage collection now (type Manual) or schedule it",

@@ -59,6 +59,7 @@ class Artifact:
     references: list[Reference] = field(default_factory=list)
     extra_attrs: dict[str, Any] = field(default_factory=dict)
     annotations: dict[str, str] | None = None
+    subject: str | None = None  # the artifact this one refers to (a signature's image), if any
 
 
 def artifact_kind(media_type: str, config_type: str | None) -> str:
@@ -173,6 +174,7 @@ class ArtifactService:
             push_time=record.created, pull_time=view.pull_time(digest), pull_count=record.pull_count,
             tags=view.tags.get(digest, []),
             annotations=json.loads(record.annotations) if record.annotations else None,
+            subject=record.subject,
         )
         if mt.is_index(record.media_type):
             artifact.references = await self._references(record)

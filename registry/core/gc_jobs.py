@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime
 import json
 import logging
 import math
@@ -18,8 +17,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from croniter import croniter
-
+from registry.core.cron import last_due, valid_cron
 from registry.core.errors import RegistryError
 from registry.core.gc import GarbageCollector, GcReport
 from storage.meta.jobs import GcRunRecord, ScheduleRecord
@@ -77,16 +75,11 @@ def parse_schedule(raw: object, parameters: object) -> Schedule:
         raise _bad(f"schedule.type must be one of {', '.join(SCHEDULE_TYPES + ('Manual',))}")
     cron = raw.get("cron") or ""
     if kind == "Custom":
-        if not isinstance(cron, str) or len(cron.split()) != 6 or not croniter.is_valid(cron, second_at_beginning=True):
+        if not isinstance(cron, str) or not valid_cron(cron):
             raise _bad("schedule.cron must be a cron expression of six fields, seconds first")
     else:
         cron = PRESETS.get(kind, "")
     return Schedule(kind, cron, parse_parameters(parameters))
-
-
-def _last_due(cron: str, now: float) -> float:
-    start = datetime.datetime.fromtimestamp(now, datetime.timezone.utc)
-    return croniter(cron, start, second_at_beginning=True).get_prev(float)
 
 
 def _log_text(report: GcReport) -> str:
@@ -198,7 +191,7 @@ class GcJobs:
         now = time.time() if now is None else now
         schedule = await self.schedule()
         if schedule.type in PRESETS or schedule.type == "Custom":
-            due = _last_due(schedule.cron, now)
+            due = last_due(schedule.cron, now)
             if await self.meta.jobs.claim_firing(SCHEDULE, due):
                 await self._start_quietly("SCHEDULE", schedule.parameters)
         if self.interval > 0:

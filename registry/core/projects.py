@@ -136,6 +136,9 @@ class ProjectService:
         await self.meta.projects.delete(project.id)
         await self.meta.webhooks.delete_project(project.id)
         await self.meta.immutable_rules.delete_project(project.id)
+        retention = await self.meta.retention.policy_of_project(project.id)
+        if retention is not None:
+            await self.meta.retention.delete_policy(retention.id)
 
     async def owner_names(self, projects: list[ProjectRecord]) -> dict[int, str]:
         """The owner's username for each owner id among ``projects`` ("" for a deleted owner)."""

@@ -21,6 +21,7 @@ from registry.core.projects import ProjectService
 from registry.core.pulls import PullCounter
 from registry.core.quotas import QuotaService
 from registry.core.repositories import RepositoryService
+from registry.core.retention import RetentionService
 from registry.core.robots import RobotService
 from registry.core.secrets import SharedSecrets
 from registry.core.sessions import SessionService
@@ -48,4 +49,5 @@ class Services:
     health: HealthCheck
     gc: GcJobs
     immutable_tags: ImmutableTags
+    retention: RetentionService
     fsck: Fsck

@@ -40,6 +40,7 @@ class Background:
             (float(self.config["limits.upload_purge_interval"]), self.services.uploads.purge_stale,
              "purging stale uploads"),
             (SCHEDULE_TICK, self.services.gc.tick, "starting scheduled garbage collection"),
+            (SCHEDULE_TICK, self.services.retention.tick, "starting scheduled tag retention"),
         ]
 
     def start(self) -> None:
@@ -55,6 +56,7 @@ class Background:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._upkeep = []
+        await self.services.retention.stop()
         await self.services.gc.stop()
         await self.services.webhooks.stop()
         await self.services.audit.stop()

@@ -24,6 +24,7 @@ from registry.core.projects import ProjectService
 from registry.core.pulls import PullCounter
 from registry.core.quotas import QuotaService
 from registry.core.repositories import RepositoryService
+from registry.core.retention import RetentionService
 from registry.core.robots import RobotService
 from registry.core.secrets import SharedSecrets
 from registry.core.services import Services
@@ -62,6 +63,7 @@ def build_services(config: Config, meta: MetaStore, blob_store: BlobStore) -> Se
     manifests = ManifestService(meta, blob_store, max_bytes=config["limits.max_manifest_bytes"],
                                 immutability=immutable_tags, quotas=quotas)
     projects = ProjectService(meta, auto_create=config["auth.auto_create_projects"])
+    artifacts = ArtifactService(meta, blob_store, manifests, links)
     return Services(
         blobs=BlobService(meta, blob_store, links),
         uploads=UploadService(meta, blob_store, links, limits),
@@ -72,7 +74,7 @@ def build_services(config: Config, meta: MetaStore, blob_store: BlobStore) -> Se
         projects=projects,
         robots=RobotService(meta, on_change=accounts.changed),
         audit=AuditTrail(meta),
-        artifacts=ArtifactService(meta, blob_store, manifests, links),
+        artifacts=artifacts,
         repositories=RepositoryService(meta, manifests),
         catalog=CatalogService(meta, projects),
         sessions=SessionService(meta, accounts, float(config["api.session_lifetime"])),
@@ -86,6 +88,7 @@ def build_services(config: Config, meta: MetaStore, blob_store: BlobStore) -> Se
         gc=GcJobs(meta, GarbageCollector(meta, blob_store, manifests.cache.drop), float(config["gc.grace"]),
                   float(config["gc.interval"]), config["gc.untagged"]),
         immutable_tags=immutable_tags,
+        retention=RetentionService(meta, artifacts, immutable_tags),
         fsck=Fsck(meta, blob_store, config.data_dir / "quarantine"),
     )
 

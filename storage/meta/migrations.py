@@ -237,6 +237,42 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        8,
+        """
+        CREATE TABLE retention_policies (
+            id {id},
+            project_id {bigint} NOT NULL UNIQUE,
+            policy TEXT NOT NULL,
+            created DOUBLE PRECISION NOT NULL,
+            updated DOUBLE PRECISION NOT NULL
+        );
+
+        CREATE TABLE retention_executions (
+            id {id},
+            policy_id {bigint} NOT NULL,
+            status TEXT NOT NULL,
+            trigger TEXT NOT NULL,
+            dry_run INTEGER NOT NULL,
+            created DOUBLE PRECISION NOT NULL,
+            updated DOUBLE PRECISION NOT NULL
+        );
+        CREATE INDEX retention_executions_policy ON retention_executions(policy_id);
+
+        CREATE TABLE retention_tasks (
+            id {id},
+            execution_id {bigint} NOT NULL,
+            repository TEXT NOT NULL,
+            status TEXT NOT NULL,
+            total INTEGER NOT NULL,
+            retained INTEGER NOT NULL,
+            log TEXT NOT NULL,
+            created DOUBLE PRECISION NOT NULL,
+            updated DOUBLE PRECISION NOT NULL
+        );
+        CREATE INDEX retention_tasks_execution ON retention_tasks(execution_id);
+        """,
+    ),
 ]
 
 

@@ -17,6 +17,7 @@ from storage.meta.catalog import CatalogQueries
 from storage.meta.database import Database
 from storage.meta.immutable_rules import ImmutableRuleStore
 from storage.meta.jobs import JobStore
+from storage.meta.retention import RetentionStore
 from storage.meta.manifests import ManifestStore
 from storage.meta.projects import ProjectStore
 from storage.meta.pulls import PullStore
@@ -38,6 +39,7 @@ class MetaStore:
         self.tags = TagStore(db)
         self.immutable_rules = ImmutableRuleStore(db)
         self.jobs = JobStore(db)
+        self.retention = RetentionStore(db)
         self.uploads = UploadStore(db)
         self.pulls = PullStore(db)
         self.references = ReferenceQueries(db)
