@@ -5,7 +5,7 @@ from aiohttp import web
 
 from registry.api import render
 from registry.api.guards import authenticated, caller, find_project, project_access, refuse
-from registry.api.body import bad_request, created, done, field, json_response, read_json
+from registry.api.body import bad_request, created, done, field, json_response, read_json, record_id
 from registry.api.paging import fuzzy, page_of, paged, query_terms
 from registry.core.quotas import storage_limit
 from registry.core.rbac import GUEST, DEVELOPER, LIMITED_GUEST, MAINTAINER, PROJECT_ADMIN, Principal
@@ -49,8 +49,9 @@ async def list_projects(request: web.Request) -> web.Response:
     chosen = projects[page.offset:page.offset + page.size]
     counts, roles, owners = (await services.catalog.repo_counts(), await _roles(request, principal),
                              await services.projects.owner_names(chosen))
-    items = [render.project(p, counts.get(p.name, 0), roles.get(p.name), owners.get(p.owner_id or 0, ""))
-             for p in chosen]
+    upstreams = await services.upstreams.project_endpoints()
+    items = [render.project(p, counts.get(p.name, 0), roles.get(p.name), owners.get(p.owner_id or 0, ""),
+                            upstreams.get(p.id)) for p in chosen]
     return paged(request, page, items, len(projects))
 
 
@@ -73,7 +74,14 @@ async def create_project(request: web.Request) -> web.Response:
     name = field(body, "project_name", str, max_length=255)
     public = _public_of(body) or False
     limit = storage_limit(field(body, "storage_limit", int, -1), "storage_limit")
+    registry_id = record_id(body["registry_id"], "registry_id") if body.get("registry_id") is not None else None
+    if registry_id is not None:
+        if not principal.admin:
+            raise refuse(principal, "only system administrators may create proxy-cache projects")
+        await services.upstreams.get(registry_id)  # 404 before anything is created
     project_id = await services.projects.create(name, public, principal, limit if principal.admin else -1)
+    if registry_id is not None:
+        await services.upstreams.bind(project_id, registry_id)
     services.audit.record(principal.name, "create", name, "project", client=request.remote or "")
     in_name = request.headers.get("X-Resource-Name-In-Location", "").lower() == "true"
     return created(f"/api/v2.0/projects/{name if in_name else project_id}")
@@ -85,8 +93,9 @@ async def get_project(request: web.Request) -> web.Response:
     counts = await services.catalog.repo_counts()
     owners = await services.projects.owner_names([project])
     role = (await _roles(request, principal)).get(project.name)
+    upstreams = await services.upstreams.project_endpoints()
     return json_response(render.project(project, counts.get(project.name, 0), role,
-                                        owners.get(project.owner_id or 0, "")))
+                                        owners.get(project.owner_id or 0, ""), upstreams.get(project.id)))
 
 
 async def update_project(request: web.Request) -> web.Response:

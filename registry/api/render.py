@@ -9,6 +9,7 @@ from registry.core.artifacts import Artifact
 from registry.core.catalog import Quota, Statistics
 from registry.core.rbac import ROLE_NAMES
 from registry.core.robots import CreatedRobot
+from registry.core.upstreams import EndpointRecord
 from registry.core.records import (AuditRecord, MemberRecord, ProjectRecord, RepositorySummary, RobotRecord,
                                    UserRecord, WebhookPolicyRecord)
 
@@ -23,13 +24,13 @@ def when(ts: float | None) -> str:
 
 
 def project(record: ProjectRecord, repo_count: int, role_id: int | None = None,
-            owner_name: str = "") -> dict[str, Any]:
+            owner_name: str = "", registry_id: int | None = None) -> dict[str, Any]:
     return {
         "project_id": record.id,
         "owner_id": record.owner_id or 0,
         "owner_name": owner_name,
         "name": record.name,
-        "registry_id": None,
+        "registry_id": registry_id,
         "creation_time": when(record.created),
         "update_time": when(record.updated),
         "deleted": False,
@@ -181,3 +182,25 @@ def webhook_policy(record: WebhookPolicyRecord) -> dict[str, Any]:
         "creation_time": when(record.created),
         "update_time": when(record.updated),
     }
+
+
+def endpoint(record: EndpointRecord) -> dict[str, Any]:
+    """A registry endpoint; the secret is shown as Harbor does, masked, never in clear."""
+    return {
+        "id": record.id,
+        "name": record.name,
+        "type": record.type,
+        "url": record.url,
+        "description": record.description,
+        "insecure": record.insecure,
+        "credential": {"type": "basic", "access_key": record.access_key,
+                       "access_secret": "*****" if record.secret else ""},
+        "creation_time": when(record.created),
+        "update_time": when(record.updated),
+    }
+
+
+def endpoint_info(record: EndpointRecord) -> dict[str, Any]:
+    """What an endpoint supports: Berth pulls through it; no replication filters or triggers."""
+    return {"type": record.type, "description": record.description, "supported_resource_filters": [],
+            "supported_triggers": ["manual"], "supported_copy_by_chunk": False}

@@ -24,6 +24,7 @@ from registry.core.robots import RobotService
 from registry.core.secrets import SharedSecrets
 from registry.core.sessions import SessionService
 from registry.core.uploads import UploadService
+from registry.core.upstreams import UpstreamRegistries
 from registry.core.webhook_delivery import WebhookDelivery
 
 
@@ -47,3 +48,4 @@ class Services:
     health: HealthCheck
     gc: GarbageCollector
     fsck: Fsck
+    upstreams: UpstreamRegistries

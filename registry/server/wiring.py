@@ -27,6 +27,7 @@ from registry.core.secrets import SharedSecrets
 from registry.core.services import Services
 from registry.core.sessions import SessionService
 from registry.core.uploads import UploadLimits, UploadService
+from registry.core.upstreams import UpstreamRegistries
 from registry.core.webhook_delivery import WebhookDelivery
 from registry.core.webhooks import WebhookPolicies
 from storage.blobs import open_blob_store
@@ -44,6 +45,7 @@ class OpenRegistry:
     blob_store: BlobStore
 
     async def close(self) -> None:
+        await self.services.upstreams.close()
         await self.blob_store.close()
         await self.meta.close()
 
@@ -58,6 +60,8 @@ def build_services(config: Config, meta: MetaStore, blob_store: BlobStore) -> Se
     links = BlobLinks(meta, blob_store, quotas)
     manifests = ManifestService(meta, blob_store, max_bytes=config["limits.max_manifest_bytes"], quotas=quotas)
     projects = ProjectService(meta, auto_create=config["auth.auto_create_projects"])
+    secrets = SharedSecrets(meta)
+    upstreams = UpstreamRegistries(meta, secrets, config["proxy.upstream_hosts"], float(config["proxy.timeout"]))
     return Services(
         blobs=BlobService(meta, blob_store, links),
         uploads=UploadService(meta, blob_store, links, limits),
@@ -76,11 +80,12 @@ def build_services(config: Config, meta: MetaStore, blob_store: BlobStore) -> Se
                                  workers=config["webhooks.workers"], retries=config["webhooks.retries"],
                                  timeout=float(config["webhooks.timeout"]),
                                  backoff=float(config["webhooks.backoff"])),
-        secrets=SharedSecrets(meta),
+        secrets=secrets,
         health=HealthCheck(meta, blob_store),
         # In a server, a manifest GC deletes leaves its in-memory cache too.
         gc=GarbageCollector(meta, blob_store, manifests.cache.drop),
         fsck=Fsck(meta, blob_store, config.data_dir / "quarantine"),
+        upstreams=upstreams,
     )
 
 

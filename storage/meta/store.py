@@ -17,6 +17,7 @@ from storage.meta.references import MissingReferences, ReferenceQueries, claim, 
 from storage.meta.migrations import MIGRATIONS, render
 from storage.meta.secrets import SecretStore
 from storage.meta.sessions import SessionStore
+from storage.meta.upstreams import UpstreamStore
 from storage.meta.webhooks import WebhookStore
 from storage.meta.records import (
     ManifestRecord,
@@ -52,6 +53,7 @@ class MetaStore:
         self.sessions = SessionStore(db)
         self.webhooks = WebhookStore(db)
         self.references = ReferenceQueries(db)
+        self.upstreams = UpstreamStore(db)
 
     # --- lifecycle -------------------------------------------------------------
     async def migrate(self) -> int:
