@@ -78,7 +78,8 @@ async def create_project(request: web.Request) -> web.Response:
     if registry_id is not None:
         if not principal.admin:
             raise refuse(principal, "only system administrators may create proxy-cache projects")
-        await services.upstreams.get(registry_id)  # 404 before anything is created
+        if registry_id not in {e.id for e in await services.upstreams.all()}:  # as Harbor: a 400, not a 404
+            raise bad_request(f"registry {registry_id} not found")
     project_id = await services.projects.create(name, public, principal, limit if principal.admin else -1)
     if registry_id is not None:
         await services.upstreams.bind(project_id, registry_id)

@@ -19,6 +19,8 @@ from registry.core.health import HealthCheck
 from registry.core.links import BlobLinks
 from registry.core.manifests import ManifestService
 from registry.core.projects import ProjectService
+from registry.core.proxy import ProxyCache
+from registry.core.proxy_projects import ProxyProjects
 from registry.core.pulls import PullCounter
 from registry.core.quotas import QuotaService
 from registry.core.repositories import RepositoryService
@@ -45,6 +47,8 @@ class OpenRegistry:
     blob_store: BlobStore
 
     async def close(self) -> None:
+        if self.services.blobs.proxy is not None:
+            await self.services.blobs.proxy.close()
         await self.services.upstreams.close()
         await self.blob_store.close()
         await self.meta.close()
@@ -57,13 +61,20 @@ def build_services(config: Config, meta: MetaStore, blob_store: BlobStore) -> Se
     )
     accounts = AccountService(meta)
     quotas = QuotaService(meta)
-    links = BlobLinks(meta, blob_store, quotas)
-    manifests = ManifestService(meta, blob_store, max_bytes=config["limits.max_manifest_bytes"], quotas=quotas)
-    projects = ProjectService(meta, auto_create=config["auth.auto_create_projects"])
     secrets = SharedSecrets(meta)
     upstreams = UpstreamRegistries(meta, secrets, config["proxy.upstream_hosts"], float(config["proxy.timeout"]))
+    proxies = ProxyProjects(upstreams)
+    links = BlobLinks(meta, blob_store, quotas, proxies)
+    manifests = ManifestService(meta, blob_store, max_bytes=config["limits.max_manifest_bytes"], quotas=quotas,
+                                proxies=proxies)
+    blobs = BlobService(meta, blob_store, links)
+    # The read path's hook: misses in proxy-cache projects are fetched from their upstreams.
+    manifests.proxy = blobs.proxy = ProxyCache(upstreams, manifests, links, quotas, blob_store,
+                                               config.data_dir / "proxy-fetches",
+                                               check_interval=float(config["proxy.manifest_check_interval"]))
+    projects = ProjectService(meta, auto_create=config["auth.auto_create_projects"])
     return Services(
-        blobs=BlobService(meta, blob_store, links),
+        blobs=blobs,
         uploads=UploadService(meta, blob_store, links, limits),
         manifests=manifests,
         pulls=PullCounter(meta, float(config["pulls.flush_interval"])),

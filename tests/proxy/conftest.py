@@ -1,6 +1,7 @@
 """Upstreams for the proxy-cache tests: CNCF Distribution with htpasswd, and Berth itself."""
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -44,3 +45,24 @@ def proxy(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="module")
 def admin_api(proxy: BerthServer) -> Api:
     return Api(proxy.url, ADMIN)
+
+
+def upstream_requests(registry, method: str, path_part: str) -> int:
+    """How many ``method`` requests for a path containing ``path_part`` Distribution's access log shows."""
+    return sum(1 for line in registry.log().splitlines()
+               if f'"{method} ' in line and path_part in line and "HTTP/1.1\"" in line)
+
+
+def make_proxy_project(api: Api, url: str, kind: str = "docker-registry", login: tuple[str, str] | None = (USER, PASSWORD),
+                       public: bool = True) -> str:
+    """An endpoint for ``url`` and a proxy-cache project bound to it; returns the project's name."""
+    name = f"px{uuid.uuid4().hex[:8]}"
+    credential = {"type": "basic", "access_key": login[0], "access_secret": login[1]} if login else {}
+    made = api.post("/registries", json={"name": name, "type": kind, "url": url, "insecure": True,
+                                         "credential": credential})
+    assert made.status_code == 201, made.text
+    endpoint_id = int(made.headers["Location"].rsplit("/", 1)[1])
+    project = api.post("/projects", json={"project_name": name, "registry_id": endpoint_id,
+                                          "metadata": {"public": "true" if public else "false"}})
+    assert project.status_code == 201, project.text
+    return name

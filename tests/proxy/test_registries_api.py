@@ -86,6 +86,6 @@ def test_an_endpoint_in_use_is_not_deleted(admin_api, upstream):
     assert made.status_code == 201, made.text
     assert admin_api.get(f"/projects/{name}").json()["registry_id"] == endpoint_id
     assert admin_api.delete(f"/registries/{endpoint_id}").status_code == 412
-    assert admin_api.post("/projects", json={"project_name": name + "x", "registry_id": 999999}).status_code == 404
+    assert admin_api.post("/projects", json={"project_name": name + "x", "registry_id": 999999}).status_code == 400
     assert admin_api.delete(f"/projects/{name}").status_code == 200
     assert admin_api.delete(f"/registries/{endpoint_id}").status_code == 200
