@@ -17,6 +17,7 @@ from registry.core.gc import GarbageCollector
 from registry.core.health import HealthCheck
 from registry.core.manifests import ManifestService
 from registry.core.projects import ProjectService
+from registry.core.proxy_projects import ProxyProjects
 from registry.core.pulls import PullCounter
 from registry.core.quotas import QuotaService
 from registry.core.repositories import RepositoryService
@@ -49,3 +50,4 @@ class Services:
     gc: GarbageCollector
     fsck: Fsck
     upstreams: UpstreamRegistries
+    proxies: ProxyProjects

@@ -97,6 +97,7 @@ def build_services(config: Config, meta: MetaStore, blob_store: BlobStore) -> Se
         gc=GarbageCollector(meta, blob_store, manifests.cache.drop),
         fsck=Fsck(meta, blob_store, config.data_dir / "quarantine"),
         upstreams=upstreams,
+        proxies=proxies,
     )
 
 
