@@ -37,7 +37,7 @@ def proxy_settings(**proxy) -> dict:
 def proxy(tmp_path_factory: pytest.TempPathFactory):
     """A Berth whose endpoints may point at loopback only, with tags revalidated after 2 s."""
     server = BerthServer(tmp_path_factory.mktemp("proxy") / "data",
-                         settings=proxy_settings(manifest_check_interval=2)).start()
+                         settings={**proxy_settings(manifest_check_interval=2), "pulls": {"flush_interval": 1}}).start()
     yield server
     server.stop()
 

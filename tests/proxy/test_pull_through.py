@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import time
 
+from tests.api.conftest import wait_for
 from tests.conftest import ADMIN
 from tests.proxy.conftest import make_proxy_project, upstream_requests
 from tests.support.client import RegistryClient, error_codes
+from tests.reliability.support import maintenance
 from tests.support.images import OCI_INDEX, OCI_MANIFEST, make_image, make_index, sha256
 
 ACCEPT = {"Accept": f"{OCI_MANIFEST}, {OCI_INDEX}"}
@@ -99,3 +101,24 @@ def test_a_tag_is_revalidated_once_per_interval_and_a_moved_tag_is_picked_up(pro
     time.sleep(2.2)
     assert berth.get(path, headers=ACCEPT).content == second.manifest
     assert _pull(berth, f"{project}/moving/tag", "stable") == second.blobs
+
+
+def test_cached_content_is_ordinary_for_gc_and_fsck(proxy, admin_api, upstream):
+    """A partly fetched index is no fsck problem; GC keeps what was fetched; pulls are counted."""
+    index = make_index()
+    upstream.client.push_index("kept/multi", index, "v1")
+    project = make_proxy_project(admin_api, upstream.url)
+    berth = RegistryClient(proxy.url, ADMIN)
+    assert berth.get(f"/v2/{project}/kept/multi/manifests/v1", headers=ACCEPT).status_code == 200
+    first = index.images[0]
+    assert _pull(berth, f"{project}/kept/multi", first.digest) == first.blobs  # the other platform stays upstream
+    fsck = maintenance(proxy, "fsck")
+    assert fsck.returncode == 0, fsck.stdout + fsck.stderr
+    gc = maintenance(proxy, "gc")
+    assert gc.returncode == 0, gc.stderr
+    before = upstream_requests(upstream, "GET", "/v2/kept/multi/blobs/")
+    assert _pull(berth, f"{project}/kept/multi", first.digest) == first.blobs
+    assert upstream_requests(upstream, "GET", "/v2/kept/multi/blobs/") == before
+    repository = wait_for(lambda: (r := admin_api.get(f"/projects/{project}/repositories/kept%252Fmulti").json())
+                          ["pull_count"] >= 3 and r)
+    assert repository["pull_count"] >= 3
