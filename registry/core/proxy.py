@@ -45,6 +45,7 @@ from storage.meta.upstreams import EndpointRecord
 log = logging.getLogger("berth.proxy")
 T = TypeVar("T")
 MAX_CLIENTS = 1024
+MAX_CHECKED = 100_000  # remembered tag checks; beyond it they are forgotten (the next pull asks again)
 KNOWN_MANIFESTS = (mediatypes.OCI_INDEX, mediatypes.OCI_MANIFEST, mediatypes.DOCKER_MANIFEST_LIST,
                    mediatypes.DOCKER_MANIFEST)
 
@@ -138,6 +139,11 @@ class ProxyCache:
             return dataclasses.replace(local, warning=checked[1]) if checked[1] else local
         return await self._shared(("tag", repo, tag), lambda: self._revalidate(endpoint, repo, tag, local, header))
 
+    def _remember(self, repo: str, tag: str, warning: str | None) -> None:
+        if len(self._checked) >= MAX_CHECKED:
+            self._checked.clear()
+        self._checked[(repo, tag)] = (time.monotonic(), warning)
+
     async def _revalidate(self, endpoint: EndpointRecord, repo: str, tag: str, local: StoredManifest | None,
                           accept: str) -> StoredManifest:
         """Ask the upstream (one HEAD) whether the tag still names the cached manifest; fetch if not."""
@@ -147,7 +153,7 @@ class ProxyCache:
             response.release()
             current = response.headers.get("Docker-Content-Digest")
             if local is not None and current == local.digest:
-                self._checked[(repo, tag)] = (time.monotonic(), None)
+                self._remember(repo, tag, None)
                 return local
             fetched = await self._fetch_manifest(endpoint, repo, current or tag, tag, accept)
         except RequestError as error:
@@ -155,9 +161,9 @@ class ProxyCache:
                 raise upstream_error(error, "manifest", f"{repo}:{tag}") from None
             warning = f'110 - "Response is Stale: the upstream registry failed ({error}); serving the cached copy"'
             log.warning("proxy: %s:%s served from the cache: upstream %s failed: %s", repo, tag, endpoint.url, error)
-            self._checked[(repo, tag)] = (time.monotonic(), warning)
+            self._remember(repo, tag, warning)
             return dataclasses.replace(local, warning=warning)
-        self._checked[(repo, tag)] = (time.monotonic(), None)
+        self._remember(repo, tag, None)
         return fetched
 
     async def _fetch_manifest(self, endpoint: EndpointRecord, repo: str, reference: str, tag: str | None,

@@ -145,10 +145,10 @@ class BlobFetches:
         self.folder = folder
         self._fetches: dict[str, BlobFetch] = {}
         self._tasks: set[asyncio.Task] = set()
-        self.folder.mkdir(parents=True, exist_ok=True)
-        for leftover in self.folder.iterdir():
-            if leftover.stat().st_mtime < time.time() - LEFTOVER_AGE:
-                leftover.unlink(missing_ok=True)
+        if self.folder.is_dir():
+            for leftover in self.folder.iterdir():
+                if leftover.stat().st_mtime < time.time() - LEFTOVER_AGE:
+                    leftover.unlink(missing_ok=True)
 
     def current(self, digest: Digest) -> BlobFetch | None:
         return self._fetches.get(str(digest))
@@ -158,6 +158,7 @@ class BlobFetches:
         fetch = self._fetches.get(str(digest))
         if fetch is not None:
             return fetch
+        self.folder.mkdir(parents=True, exist_ok=True)
         fetch = BlobFetch(digest, self.folder / f"{digest.hex}.{os.getpid()}.{uuid.uuid4().hex[:8]}", self.store)
         self._fetches[str(digest)] = fetch
 

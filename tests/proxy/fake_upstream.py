@@ -1,7 +1,8 @@
 """A small upstream registry that lies or dawdles on purpose: aiohttp on loopback in a thread.
 
-``manifests`` and ``blobs`` map a path reference to (bytes served, headers); ``delay`` slows each
-64 KiB piece of a blob, so that clients can join a fetch in flight. Every request is recorded.
+``manifests`` and ``blobs`` map a path reference to what is served; ``delay`` slows each 64 KiB
+piece of a blob, so that clients can join a fetch in flight; ``status`` makes every manifest and
+blob request fail with it (429, 500 …). Every request is recorded.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ class FakeUpstream:
         self.manifests: dict[str, tuple[bytes, str, str]] = {}  # reference -> (body, media type, digest header)
         self.blobs: dict[str, bytes] = {}
         self.delay = 0.0
+        self.status: int | None = None  # when set, every manifest and blob request gets this error status
         self.requests: list[tuple[str, str]] = []
         self._loop = asyncio.new_event_loop()
         self._runner: web.AppRunner | None = None
@@ -35,6 +37,9 @@ class FakeUpstream:
         path = request.path
         if path in ("/v2", "/v2/"):
             return web.json_response({})
+        if self.status is not None:
+            return web.json_response({"errors": [{"code": "TOOMANYREQUESTS" if self.status == 429 else "UNKNOWN",
+                                                  "message": "refused on purpose"}]}, status=self.status)
         if "/manifests/" in path:
             found = self.manifests.get(path.rsplit("/", 1)[1])
             if found is None:

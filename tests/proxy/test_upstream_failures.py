@@ -132,3 +132,25 @@ def test_readers_follow_a_slow_fetch_and_a_range_mid_fetch_gets_206(proxy, admin
     assert part.status_code == 206 and part.content == blob[1000:2000000]
     assert part.headers["Content-Range"] == f"bytes 1000-1999999/{len(blob)}"
     assert fake.count("GET", f"/blobs/{digest}") == 1
+
+
+@pytest.mark.parametrize("status", [429, 500, 404])
+def test_a_cached_tag_outlives_upstream_refusals(proxy, admin_api, fake, status):
+    """Rate limits, server errors, and a tag deleted upstream: the cached copy is served, with a Warning."""
+    image = make_image(layers=1)
+    fake.manifests["v1"] = (image.manifest, OCI_MANIFEST, image.digest)
+    fake.manifests[image.digest] = (image.manifest, OCI_MANIFEST, image.digest)
+    project = make_proxy_project(admin_api, fake.url, login=None)
+    berth = RegistryClient(proxy.url, ADMIN)
+    assert berth.get(f"/v2/{project}/kept/manifests/v1", headers=ACCEPT).headers.get("Warning") is None
+    if status == 404:
+        del fake.manifests["v1"]
+    else:
+        fake.status = status
+    time.sleep(2.2)
+    served = berth.get(f"/v2/{project}/kept/manifests/v1", headers=ACCEPT)
+    assert served.status_code == 200 and served.content == image.manifest
+    assert str(status) in served.headers["Warning"]
+    never = berth.get(f"/v2/{project}/other/manifests/v1", headers=ACCEPT)
+    expected = {429: (429, "TOOMANYREQUESTS"), 500: (502, "UNAVAILABLE"), 404: (404, "MANIFEST_UNKNOWN")}[status]
+    assert (never.status_code, error_codes(never)) == (expected[0], [expected[1]])
