@@ -2,9 +2,13 @@
 ``ns`` or, without it, the docker-hub proxy-cache project; anonymous, pulls only, public projects."""
 from __future__ import annotations
 
+import json
+import uuid
+
 import pytest
 import requests
 
+from registry.agent import ContentStore, Puller, load_daemon_config
 from tests.api.conftest import Api
 from tests.conftest import ADMIN
 from tests.proxy.conftest import make_proxy_project, proxy_settings
@@ -72,3 +76,20 @@ def test_private_projects_are_not_mirrored_and_pushes_are_refused(mirror, mirror
     assert refused.status_code == 404 and error_codes(refused) == ["NAME_UNKNOWN"]
     push = requests.post(f"{mirror.mirror_url}/v2/library/hello/blobs/uploads/", timeout=10)
     assert push.status_code == 405 and error_codes(push) == ["UNSUPPORTED"]
+
+
+async def test_the_node_agent_pulls_a_one_segment_name_through_registry_mirrors(tmp_path, mirror, hub_project,
+                                                                                 upstream):
+    """``berth agent`` with the walkthrough's daemon.json pointing at the mirror (Docker Hub itself a closed port)."""
+    name = f"web-{uuid.uuid4().hex[:8]}"
+    image = make_image(layers=1)
+    upstream.client.push_image(f"library/{name}", image, "1.14")
+    daemon_json = tmp_path / "daemon.json"
+    daemon_json.write_text(json.dumps({"registry-mirrors": [mirror.mirror_url],
+                                       "insecure-registries": [mirror.mirror_url.removeprefix("http://")]}))
+    closed = f"http://127.0.0.1:{free_port()}"
+    async with Puller(ContentStore(tmp_path / "state"), daemon=load_daemon_config(str(daemon_json)),
+                      docker_hub=closed) as puller:
+        result = await puller.pull(f"{name}:1.14")
+    assert result.record.name == f"docker.io/library/{name}:1.14"
+    assert f"/v2/library/{name}/manifests/1.14 HTTP" in mirror.log()
