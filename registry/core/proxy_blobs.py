@@ -26,6 +26,7 @@ from storage.blobs.base import BlobStore
 
 log = logging.getLogger("berth.proxy")
 CHUNK = 1 << 20
+BATCH = 256 << 10
 LEFTOVER_AGE = 3600.0  # temporary files older than this at start are from a process that died
 
 Opener = Callable[[], Awaitable[aiohttp.ClientResponse]]
@@ -82,7 +83,7 @@ class BlobFetch:
                                 await self._fail(f"the upstream sent more than its {self.size} bytes")
                                 return
                             out.write(chunk)
-                            out.flush()
+                            out.flush()  # readers follow the file, not this buffer
                             hasher.update(chunk)
                             self.written += len(chunk)
                             await self._notify()
@@ -126,8 +127,10 @@ class BlobFetch:
         with handle:
             position = start
             while position <= end:
+                # Wait for a good piece (or the rest), so that a reader does not send a trickle of tiny writes.
+                wanted = min(position + BATCH, end + 1)
                 async with self._changed:
-                    while self.failure is None and self._readable() <= position:
+                    while self.failure is None and self._readable() < wanted and not self.verified:
                         await self._changed.wait()
                 if self.failure is not None and not self.verified:
                     raise FetchFailed(f"fetch of {digest} failed: {self.failure}")
