@@ -151,7 +151,7 @@ class ProxyCache:
             client = await self._client(endpoint, repo)
             response = await client.request("HEAD", f"manifests/{tag}", {"Accept": accept})
             response.release()
-            current = response.headers.get("Docker-Content-Digest")
+            current = _digest_or_none(response.headers.get("Docker-Content-Digest"))
             if local is not None and current == local.digest:
                 self._remember(repo, tag, None)
                 return local
@@ -159,7 +159,9 @@ class ProxyCache:
         except RequestError as error:
             if local is None:
                 raise upstream_error(error, "manifest", f"{repo}:{tag}") from None
-            warning = f'110 - "Response is Stale: the upstream registry failed ({error}); serving the cached copy"'
+            # Only Berth's words go into the header: the upstream's message is logged, never echoed.
+            failure = f"answered {error.status}" if error.status else "could not be reached"
+            warning = f'110 - "Response is Stale: the upstream registry {failure}; serving the cached copy"'
             log.warning("proxy: %s:%s served from the cache: upstream %s failed: %s", repo, tag, endpoint.url, error)
             self._remember(repo, tag, warning)
             return dataclasses.replace(local, warning=warning)
@@ -176,11 +178,8 @@ class ProxyCache:
             if tag is not None:
                 raise  # the caller may serve a cached copy
             raise upstream_error(error, "manifest", f"{repo}@{reference}") from None
-        expected_text = reference if ":" in reference else headers.get("Docker-Content-Digest")
-        try:
-            expected = Digest.parse(expected_text) if expected_text else None
-        except DigestError:
-            expected = None
+        expected_text = reference if ":" in reference else _digest_or_none(headers.get("Docker-Content-Digest"))
+        expected = Digest.parse(expected_text) if expected_text else None
         actual = digest_of(body, expected.algorithm if expected else "sha256")
         if expected is not None and actual != expected:
             log.warning("proxy: %s sent a manifest for %s that hashes to %s, not %s; refused", endpoint.url,
@@ -251,6 +250,14 @@ class ProxyCache:
 
     async def close(self) -> None:
         await self.fetches.close()
+
+
+def _digest_or_none(text: str | None) -> str | None:
+    """An upstream's ``Docker-Content-Digest`` if it is a digest; anything else is ignored."""
+    try:
+        return str(Digest.parse(text)) if text else None
+    except DigestError:
+        return None
 
 
 async def _file_chunks(path: Path, chunk: int = 1 << 20):

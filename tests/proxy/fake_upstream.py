@@ -39,7 +39,7 @@ class FakeUpstream:
             return web.json_response({})
         if self.status is not None:
             return web.json_response({"errors": [{"code": "TOOMANYREQUESTS" if self.status == 429 else "UNKNOWN",
-                                                  "message": "refused on purpose"}]}, status=self.status)
+                                                  "message": "refused\r\nX-Injected: on purpose"}]}, status=self.status)
         if "/manifests/" in path:
             found = self.manifests.get(path.rsplit("/", 1)[1])
             if found is None:
