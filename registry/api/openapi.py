@@ -22,7 +22,8 @@ from registry.core.projects import PROJECT_NAME_RE
 from registry.core.quotas import MAX_STORAGE_LIMIT, UNLIMITED
 from registry.core.rbac import ROLE_NAMES
 from registry.core.robots import MAX_DURATION_DAYS, ROBOT_NAME_RE
-from registry.core.upstreams import MAX_URL, NAME_RE as ENDPOINT_NAME_RE, TYPES as ENDPOINT_TYPES
+from registry.core.upstreams import (MAX_UPSTREAM_CONN_RE, MAX_URL, NAME_RE as ENDPOINT_NAME_RE,
+                                     TYPES as ENDPOINT_TYPES)
 from registry.core.webhooks import EVENT_TYPES, MAX_TARGETS
 
 S, I, B = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
@@ -81,7 +82,9 @@ SCHEMAS: dict[str, dict] = {
                         has_ca_root=B, read_only=B, notification_enable=B, registry_storage_provider_name=S),
     "Statistic": _obj(private_project_count=I, public_project_count=I, total_project_count=I,
                       private_repo_count=I, public_repo_count=I, total_repo_count=I, total_storage_consumption=I),
-    "ProjectMetadata": _obj(public=PUBLIC),
+    "ProjectMetadata": _obj(public=PUBLIC, max_upstream_conn={
+        "type": "string", "pattern": MAX_UPSTREAM_CONN_RE.pattern,
+        "description": "Proxy-cache projects: upstream requests at once, -1 for no limit (429 beyond it)"}),
     "Project": _obj(project_id=I, owner_id=I, owner_name=S, name=S, registry_id={"type": "integer", "nullable": True},
                     creation_time=TIME, update_time=TIME, deleted=B, togglable=B, current_user_role_id=I,
                     current_user_role_ids=_list(I), repo_count=I, metadata=_ref("ProjectMetadata"),

@@ -24,7 +24,11 @@ def when(ts: float | None) -> str:
 
 
 def project(record: ProjectRecord, repo_count: int, role_id: int | None = None,
-            owner_name: str = "", registry_id: int | None = None) -> dict[str, Any]:
+            owner_name: str = "", registry_id: int | None = None,
+            max_upstream_conn: int | None = None) -> dict[str, Any]:
+    metadata = {"public": "true" if record.public else "false"}
+    if registry_id is not None and max_upstream_conn is not None:
+        metadata["max_upstream_conn"] = str(max_upstream_conn)
     return {
         "project_id": record.id,
         "owner_id": record.owner_id or 0,
@@ -38,7 +42,7 @@ def project(record: ProjectRecord, repo_count: int, role_id: int | None = None,
         "current_user_role_id": role_id or 0,
         "current_user_role_ids": [role_id] if role_id else [],
         "repo_count": repo_count,
-        "metadata": {"public": "true" if record.public else "false"},
+        "metadata": metadata,
         "storage_limit": record.storage_limit,
     }
 

@@ -30,9 +30,9 @@ from registry.core.blobs import BlobBody
 from registry.core.errors import RegistryError
 from registry.core.links import BlobLinks
 from registry.core.manifests import ManifestService, StoredManifest
-from registry.core.names import split_stored_reference
+from registry.core.names import project_of, split_stored_reference
 from registry.core.proxy_blobs import BlobFetch, BlobFetches
-from registry.core.proxy_projects import upstream_repository
+from registry.core.proxy_projects import ProxyProjects, upstream_repository
 from registry.core.quotas import QuotaService
 from registry.core.upstreams import UpstreamRegistries
 from registry.oci import mediatypes
@@ -72,10 +72,17 @@ def upstream_error(error: RequestError, what: str, reference: str) -> RegistryEr
     return RegistryError("UNAVAILABLE", message, status=502 if status else 503)
 
 
+def too_many(project: str, limit: int) -> RegistryError:
+    return RegistryError("TOOMANYREQUESTS", f"project {project} allows {limit} upstream request(s) at once "
+                         "(max_upstream_conn); try again shortly", {"project": project, "limit": limit}, status=429)
+
+
 class ProxyCache:
-    def __init__(self, upstreams: UpstreamRegistries, manifests: ManifestService, links: BlobLinks,
-                 quotas: QuotaService, store: BlobStore, work_dir: Path, *, check_interval: float) -> None:
+    def __init__(self, upstreams: UpstreamRegistries, proxies: ProxyProjects, manifests: ManifestService,
+                 links: BlobLinks, quotas: QuotaService, store: BlobStore, work_dir: Path, *,
+                 check_interval: float) -> None:
         self.upstreams = upstreams
+        self.proxies = proxies
         self.manifests = manifests
         self.links = links
         self.quotas = quotas
@@ -86,6 +93,31 @@ class ProxyCache:
         self._checked: dict[tuple[str, str], tuple[float, str | None]] = {}
         self._flights: dict[tuple[str, ...], asyncio.Future] = {}
         self._clients: OrderedDict[tuple, RegistryClient] = OrderedDict()
+        self._active: dict[str, int] = {}  # project → upstream requests in flight in this process
+
+    async def _take(self, repo: str) -> str:
+        """A slot for one upstream request of ``repo``'s project; TOOMANYREQUESTS beyond max_upstream_conn."""
+        limit = await self.proxies.limit_of(repo)
+        project = project_of(repo)
+        active = self._active.get(project, 0)
+        if 0 <= limit <= active:
+            raise too_many(project, limit)
+        self._active[project] = active + 1
+        return project
+
+    def _release(self, project: str) -> None:
+        left = self._active.get(project, 1) - 1
+        if left > 0:
+            self._active[project] = left
+        else:
+            self._active.pop(project, None)
+
+    async def _limited(self, repo: str, work: Callable[[], Awaitable[T]]) -> T:
+        project = await self._take(repo)
+        try:
+            return await work()
+        finally:
+            self._release(project)
 
     # --- talking to the upstream ---------------------------------------------------------
     async def _client(self, endpoint: EndpointRecord, repo: str) -> RegistryClient:
@@ -131,8 +163,8 @@ class ProxyCache:
         if digest is not None:
             if local is not None:
                 return local
-            return await self._shared(("manifest", repo, str(digest)),
-                                      lambda: self._fetch_manifest(endpoint, repo, str(digest), None, header))
+            return await self._shared(("manifest", repo, str(digest)), lambda: self._limited(
+                repo, lambda: self._fetch_manifest(endpoint, repo, str(digest), None, header)))
         assert tag is not None
         checked = self._checked.get((repo, tag))
         if local is not None and checked is not None and time.monotonic() - checked[0] < self.check_interval:
@@ -147,6 +179,12 @@ class ProxyCache:
     async def _revalidate(self, endpoint: EndpointRecord, repo: str, tag: str, local: StoredManifest | None,
                           accept: str) -> StoredManifest:
         """Ask the upstream (one HEAD) whether the tag still names the cached manifest; fetch if not."""
+        try:
+            slot = await self._take(repo)
+        except RegistryError:
+            if local is None:
+                raise
+            return local  # the project's upstream requests are all busy: the cached copy will do until next time
         try:
             client = await self._client(endpoint, repo)
             response = await client.request("HEAD", f"manifests/{tag}", {"Accept": accept})
@@ -165,6 +203,8 @@ class ProxyCache:
             log.warning("proxy: %s:%s served from the cache: upstream %s failed: %s", repo, tag, endpoint.url, error)
             self._remember(repo, tag, warning)
             return dataclasses.replace(local, warning=warning)
+        finally:
+            self._release(slot)
         self._remember(repo, tag, None)
         return fetched
 
@@ -199,7 +239,7 @@ class ProxyCache:
                 return fetch.size
         client = await self._client(endpoint, repo)
         try:
-            response = await client.request("HEAD", f"blobs/{digest}")
+            response = await self._limited(repo, lambda: client.request("HEAD", f"blobs/{digest}"))
         except RequestError as error:
             raise upstream_error(error, "blob", str(digest)) from None
         response.release()
@@ -223,7 +263,12 @@ class ProxyCache:
         async def commit(size: int) -> None:
             await self._store_fetched(fetch, size)
 
-        fetch = self.fetches.join(digest, open_response, commit)
+        fetch = self.fetches.current(digest)
+        if fetch is None:
+            project = await self._take(repo)
+            fetch, started = self.fetches.join(digest, open_response, commit, lambda: self._release(project))
+            if not started:  # another request started it while the slot was taken
+                self._release(project)
         await fetch.started.wait()
         if fetch.size is None:
             error = fetch.error

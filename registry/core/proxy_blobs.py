@@ -61,45 +61,25 @@ class BlobFetch:
         self.started.set()
         await self._notify()
 
-    async def run(self, open_response: Opener, commit: Callable[[int], Awaitable[None]]) -> None:
-        """Fetch, verify, store (``commit``); any failure is recorded and wakes every reader."""
+    async def run(self, open_response: Opener, commit: Callable[[int], Awaitable[None]],
+                  on_transferred: Callable[[], None] = lambda: None) -> None:
+        """Fetch, verify, store (``commit``); any failure is recorded and wakes every reader.
+
+        ``on_transferred`` is called as soon as the upstream's part is over, before storing.
+        """
         try:
             try:
-                response = await open_response()
-            except Exception as error:  # the upstream's refusal, told to whoever waits as an OCI error
-                await self._fail(str(error), error)
+                hexdigest = await self._transfer(open_response)
+            finally:
+                on_transferred()
+            if hexdigest is None:
                 return
-            async with response:
-                if response.content_length is None:
-                    await self._fail("the upstream sent no Content-Length")
-                    return
-                self.size = response.content_length
-                self.started.set()
-                hasher = self.digest.hasher()
-                try:
-                    with open(self.path, "wb") as out:
-                        async for chunk in response.content.iter_chunked(CHUNK):
-                            if self.written + len(chunk) > self.size:
-                                await self._fail(f"the upstream sent more than its {self.size} bytes")
-                                return
-                            out.write(chunk)
-                            out.flush()  # readers follow the file, not this buffer
-                            hasher.update(chunk)
-                            self.written += len(chunk)
-                            await self._notify()
-                except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
-                    await self._fail(f"the transfer broke off after {self.written} bytes: "
-                                     f"{error or type(error).__name__}")
-                    return
-            if self.written != self.size:
-                await self._fail(f"the upstream sent {self.written} of {self.size} bytes")
-                return
-            if hasher.hexdigest() != self.digest.hex:
-                await self._fail(f"the upstream's bytes hash to {self.digest.algorithm}:{hasher.hexdigest()}")
+            if hexdigest != self.digest.hex:
+                await self._fail(f"the upstream's bytes hash to {self.digest.algorithm}:{hexdigest}")
                 return
             self.verified = True
             await self._notify()
-            await commit(self.size)
+            await commit(self.written)
         except Exception as error:  # a store failure: the readers have what they need, nothing is cached
             log.exception("proxy: storing %s failed", self.digest)
             if not self.verified:
@@ -108,6 +88,39 @@ class BlobFetch:
             if self.failure is not None:
                 log.warning("proxy: fetch of %s failed, nothing cached: %s", self.digest, self.failure)
             self.path.unlink(missing_ok=True)
+
+    async def _transfer(self, open_response: Opener) -> str | None:
+        """Write the upstream's bytes to the file; their hex digest, or None after recording why not."""
+        try:
+            response = await open_response()
+        except Exception as error:  # the upstream's refusal, told to whoever waits as an OCI error
+            await self._fail(str(error), error)
+            return None
+        async with response:
+            if response.content_length is None:
+                await self._fail("the upstream sent no Content-Length")
+                return None
+            self.size = response.content_length
+            self.started.set()
+            hasher = self.digest.hasher()
+            try:
+                with open(self.path, "wb") as out:
+                    async for chunk in response.content.iter_chunked(CHUNK):
+                        if self.written + len(chunk) > self.size:
+                            await self._fail(f"the upstream sent more than its {self.size} bytes")
+                            return None
+                        out.write(chunk)
+                        out.flush()  # readers follow the file, not this buffer
+                        hasher.update(chunk)
+                        self.written += len(chunk)
+                        await self._notify()
+            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+                await self._fail(f"the transfer broke off after {self.written} bytes: {error or type(error).__name__}")
+                return None
+        if self.written != self.size:
+            await self._fail(f"the upstream sent {self.written} of {self.size} bytes")
+            return None
+        return hasher.hexdigest()
 
     def _readable(self) -> int:
         """Bytes a reader may have: all once verified, else all but the last one."""
@@ -156,25 +169,27 @@ class BlobFetches:
     def current(self, digest: Digest) -> BlobFetch | None:
         return self._fetches.get(str(digest))
 
-    def join(self, digest: Digest, open_response: Opener, commit: Callable[[int], Awaitable[None]]) -> BlobFetch:
-        """The fetch of ``digest`` in flight, or a new one started with ``open_response``."""
+    def join(self, digest: Digest, open_response: Opener, commit: Callable[[int], Awaitable[None]],
+             on_transferred: Callable[[], None] = lambda: None) -> tuple[BlobFetch, bool]:
+        """The fetch of ``digest`` in flight (False), or a new one started with ``open_response`` (True),
+        which calls ``on_transferred`` once the upstream's part is over, however it ended."""
         fetch = self._fetches.get(str(digest))
         if fetch is not None:
-            return fetch
+            return fetch, False
         self.folder.mkdir(parents=True, exist_ok=True)
         fetch = BlobFetch(digest, self.folder / f"{digest.hex}.{os.getpid()}.{uuid.uuid4().hex[:8]}", self.store)
         self._fetches[str(digest)] = fetch
 
         async def run() -> None:
             try:
-                await fetch.run(open_response, commit)
+                await fetch.run(open_response, commit, on_transferred)
             finally:
                 self._fetches.pop(str(digest), None)
 
         task = asyncio.get_running_loop().create_task(run())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        return fetch
+        return fetch, True
 
     async def close(self) -> None:
         for task in list(self._tasks):

@@ -38,6 +38,7 @@ class ProxyProjects:
         self.upstreams = upstreams
         self._endpoints: ReadCache[EndpointRecord | bool] = ReadCache.over(upstreams.meta)
         self._mirrors: ReadCache[str | bool] = ReadCache.over(upstreams.meta)
+        self._limits: ReadCache[int] = ReadCache.over(upstreams.meta)
 
     async def endpoint_of(self, repo: str) -> EndpointRecord | None:
         """The endpoint ``repo``'s project proxies; None for an ordinary project."""
@@ -47,6 +48,15 @@ class ProxyProjects:
             found = await self.upstreams.of_project(project) or False
             self._endpoints.store(project, found, marker)
         return found or None
+
+    async def limit_of(self, repo: str) -> int:
+        """How many upstream requests ``repo``'s project may have at once (-1: no limit)."""
+        project = project_of(repo)
+        found, marker = self._limits.lookup(project)
+        if found is None:
+            found = await self.upstreams.limit_of_project(project)
+            self._limits.store(project, found, marker)
+        return found
 
     async def refuse_push(self, repo: str) -> None:
         """DENIED when ``repo`` is in a proxy-cache project."""

@@ -31,6 +31,17 @@ MAX_URL = 2048
 KEY_NAME = "registry-endpoint-credentials"
 
 
+MAX_UPSTREAM_CONN = 10000
+MAX_UPSTREAM_CONN_RE = re.compile(r"^(-1|[1-9][0-9]{0,3}|10000)$")
+
+
+def max_upstream_conn(value: object) -> int:
+    """Harbor's ``max_upstream_conn`` metadata (a string): -1 (no limit) or 1 to 10000, else a 400."""
+    if not isinstance(value, str) or not MAX_UPSTREAM_CONN_RE.fullmatch(value):
+        raise bad(f'metadata.max_upstream_conn must be "-1" (no limit) or "1" to "{MAX_UPSTREAM_CONN}"')
+    return int(value)
+
+
 def bad(message: str) -> RegistryError:
     return RegistryError("BAD_REQUEST", message)
 
@@ -176,9 +187,18 @@ class UpstreamRegistries:
             raise bad(f"the registry does not answer as expected: {error}") from None
 
     # --- proxy-cache projects -------------------------------------------------------------
-    async def bind(self, project_id: int, endpoint_id: int) -> None:
+    async def bind(self, project_id: int, endpoint_id: int, limit: int = -1) -> None:
+        """Make a project a proxy cache of an endpoint, with at most ``limit`` upstream requests at once."""
         await self.get(endpoint_id)
-        await self.meta.upstreams.bind(project_id, endpoint_id)
+        await self.meta.upstreams.bind(project_id, endpoint_id, limit)
+
+    async def set_limit(self, project_id: int, limit: int) -> None:
+        if not await self.meta.upstreams.set_max_upstream_conn(project_id, limit):
+            raise bad("max_upstream_conn applies to proxy-cache projects only")
+
+    async def project_limits(self) -> dict[int, int]:
+        """Project id → max_upstream_conn of every proxy-cache project."""
+        return await self.meta.upstreams.limits()
 
     async def project_endpoints(self) -> dict[int, int]:
         """Project id → endpoint id of every proxy-cache project."""
@@ -186,3 +206,6 @@ class UpstreamRegistries:
 
     async def of_project(self, project: str) -> EndpointRecord | None:
         return await self.meta.upstreams.endpoint_of_project(project)
+
+    async def limit_of_project(self, project: str) -> int:
+        return await self.meta.upstreams.max_upstream_conn(project)

@@ -69,7 +69,7 @@ def build_services(config: Config, meta: MetaStore, blob_store: BlobStore) -> Se
                                 proxies=proxies)
     blobs = BlobService(meta, blob_store, links)
     # The read path's hook: misses in proxy-cache projects are fetched from their upstreams.
-    manifests.proxy = blobs.proxy = ProxyCache(upstreams, manifests, links, quotas, blob_store,
+    manifests.proxy = blobs.proxy = ProxyCache(upstreams, proxies, manifests, links, quotas, blob_store,
                                                config.data_dir / "proxy-fetches",
                                                check_interval=float(config["proxy.manifest_check_interval"]))
     projects = ProjectService(meta, auto_create=config["auth.auto_create_projects"])

@@ -202,7 +202,8 @@ MIGRATIONS: list[tuple[int, str]] = [
 
         CREATE TABLE proxy_projects (
             project_id {bigint} PRIMARY KEY,
-            endpoint_id {bigint} NOT NULL
+            endpoint_id {bigint} NOT NULL,
+            max_upstream_conn {bigint} NOT NULL DEFAULT -1
         );
         """,
     ),

@@ -63,10 +63,24 @@ class UpstreamStore:
         return await self.db.execute("DELETE FROM registry_endpoints WHERE id = ?", endpoint_id) > 0
 
     # --- proxy-cache projects ------------------------------------------------------
-    async def bind(self, project_id: int, endpoint_id: int) -> None:
+    async def bind(self, project_id: int, endpoint_id: int, max_upstream_conn: int = -1) -> None:
         await self.db.execute(
-            "INSERT INTO proxy_projects (project_id, endpoint_id) VALUES (?, ?)", project_id, endpoint_id
+            "INSERT INTO proxy_projects (project_id, endpoint_id, max_upstream_conn) VALUES (?, ?, ?)",
+            project_id, endpoint_id, max_upstream_conn,
         )
+
+    async def set_max_upstream_conn(self, project_id: int, limit: int) -> bool:
+        return await self.db.execute(
+            "UPDATE proxy_projects SET max_upstream_conn = ? WHERE project_id = ?", limit, project_id
+        ) > 0
+
+    async def max_upstream_conn(self, project: str) -> int:
+        """A proxy-cache project's (by name) limit on concurrent upstream requests; -1: none."""
+        row = await self.db.fetchone(
+            "SELECT b.max_upstream_conn FROM proxy_projects b JOIN projects p ON p.id = b.project_id"
+            " WHERE p.name = ?", project,
+        )
+        return row[0] if row else -1
 
     async def unbind(self, project_id: int) -> None:
         await self.db.execute("DELETE FROM proxy_projects WHERE project_id = ?", project_id)
@@ -83,3 +97,7 @@ class UpstreamStore:
     async def bindings(self) -> dict[int, int]:
         """Project id → endpoint id, for every proxy-cache project."""
         return dict(await self.db.fetchall("SELECT project_id, endpoint_id FROM proxy_projects"))
+
+    async def limits(self) -> dict[int, int]:
+        """Project id → max_upstream_conn, for every proxy-cache project."""
+        return dict(await self.db.fetchall("SELECT project_id, max_upstream_conn FROM proxy_projects"))

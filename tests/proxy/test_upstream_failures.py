@@ -154,3 +154,28 @@ def test_a_cached_tag_outlives_upstream_refusals(proxy, admin_api, fake, status)
     never = berth.get(f"/v2/{project}/other/manifests/v1", headers=ACCEPT)
     expected = {429: (429, "TOOMANYREQUESTS"), 500: (502, "UNAVAILABLE"), 404: (404, "MANIFEST_UNKNOWN")}[status]
     assert (never.status_code, error_codes(never)) == (expected[0], [expected[1]])
+
+
+def test_max_upstream_conn_answers_429_beyond_the_limit(proxy, admin_api, fake):
+    """Harbor's max_upstream_conn: one slow cold blob holds the only upstream slot; a second blob waits its turn
+    (429), while another client of the same blob joins the fetch in flight and needs no slot."""
+    first, second = os.urandom(1 << 20), os.urandom(1 << 20)
+    digests = ["sha256:" + hashlib.sha256(b).hexdigest() for b in (first, second)]
+    fake.blobs.update(zip(digests, (first, second)))
+    fake.delay = 0.05  # 16 pieces: most of a second
+    project = make_proxy_project(admin_api, fake.url, login=None)
+    assert admin_api.put(f"/projects/{project}", json={"metadata": {"max_upstream_conn": "1"}}).status_code == 200
+    assert admin_api.get(f"/projects/{project}").json()["metadata"]["max_upstream_conn"] == "1"
+    url = f"{proxy.url}/v2/{project}/slow/blobs/"
+    with ThreadPoolExecutor(3) as pool:
+        slow = pool.submit(requests.get, url + digests[0], auth=ADMIN, timeout=30)
+        time.sleep(0.3)
+        joined = pool.submit(requests.get, url + digests[0], auth=ADMIN, timeout=30)
+        busy = requests.get(url + digests[1], auth=ADMIN, timeout=30)
+        assert busy.status_code == 429 and error_codes(busy) == ["TOOMANYREQUESTS"]
+        assert slow.result().content == first and joined.result().content == first
+    later = requests.get(url + digests[1], auth=ADMIN, timeout=30)
+    assert later.status_code == 200 and later.content == second
+    for bad in ("0", "x", "10001", 5):
+        refused = admin_api.put(f"/projects/{project}", json={"metadata": {"max_upstream_conn": bad}})
+        assert refused.status_code == 400, bad
