@@ -144,4 +144,7 @@ def load_config(path: str | Path | None = None, overrides: Mapping[str, Any] | N
         raise ConfigError(f"storage.driver must be filesystem or s3, not {tree['storage']['driver']!r}")
     if not 0 < tree["http"]["port"] < 65536:
         raise ConfigError(f"http.port must be between 1 and 65535, not {tree['http']['port']}")
+    mirror = tree["mirror"]["port"]
+    if not 0 <= mirror < 65536 or mirror == tree["http"]["port"]:
+        raise ConfigError(f"mirror.port must be 0 (off) or a port from 1 to 65535 other than http.port, not {mirror}")
     return Config(tree)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from registry.oci.auth import RequestError, UnauthorizedRequest
+
 
 class AgentError(Exception):
     """Base class of every error the agent turns into a message instead of a traceback."""
@@ -40,11 +42,11 @@ def json_object(text: str, source: str) -> dict[str, Any]:
     return data
 
 
-class PullError(AgentError):
+class PullError(AgentError, RequestError):
     """A pull that did not produce a complete, verified image."""
 
 
-class UnauthorizedError(PullError):
+class UnauthorizedError(PullError, UnauthorizedRequest):
     """The registry refused the credentials (or their absence)."""
 
 

@@ -22,6 +22,8 @@ from registry.core.projects import PROJECT_NAME_RE
 from registry.core.quotas import MAX_STORAGE_LIMIT, UNLIMITED
 from registry.core.rbac import ROLE_NAMES
 from registry.core.robots import MAX_DURATION_DAYS, ROBOT_NAME_RE
+from registry.core.upstreams import (MAX_UPSTREAM_CONN_RE, MAX_URL, NAME_RE as ENDPOINT_NAME_RE,
+                                     TYPES as ENDPOINT_TYPES)
 from registry.core.webhooks import EVENT_TYPES, MAX_TARGETS
 
 S, I, B = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
@@ -65,6 +67,13 @@ PERMISSIONS = _list(_ref("RobotPermission"))
 DESCRIPTION = {"type": "string", "maxLength": 1024}
 SECRET = {"type": "string", "minLength": 8, "maxLength": 128,
           "description": "8-128 characters with an upper-case letter, a lower-case letter and a digit"}
+ENDPOINT_TYPE = {"type": "string", "enum": sorted(ENDPOINT_TYPES)}
+ENDPOINT_URL = {"type": "string", "maxLength": MAX_URL, "description": "http(s)://host[:port]; the host must be "
+                "among proxy.upstream_hosts when that is set"}
+CREDENTIAL = _obj(type={"type": "string", "enum": ["basic"]}, access_key={"type": "string", "maxLength": 255},
+                  access_secret={"type": "string", "maxLength": 4096})
+ENDPOINT_FIELDS = dict(name=_text(ENDPOINT_NAME_RE, 255), type=ENDPOINT_TYPE, url=ENDPOINT_URL,
+                       description=DESCRIPTION, insecure=B, credential=CREDENTIAL)
 SCHEMAS: dict[str, dict] = {
     "Errors": _obj(errors=_list(_obj(code=S, message=S))),
     "Health": _obj(status=S, components=_list(_obj(name=S, status=S, error=S))),
@@ -73,13 +82,17 @@ SCHEMAS: dict[str, dict] = {
                         has_ca_root=B, read_only=B, notification_enable=B, registry_storage_provider_name=S),
     "Statistic": _obj(private_project_count=I, public_project_count=I, total_project_count=I,
                       private_repo_count=I, public_repo_count=I, total_repo_count=I, total_storage_consumption=I),
-    "ProjectMetadata": _obj(public=PUBLIC),
+    "ProjectMetadata": _obj(public=PUBLIC, max_upstream_conn={
+        "type": "string", "pattern": MAX_UPSTREAM_CONN_RE.pattern,
+        "description": "Proxy-cache projects: upstream requests at once, -1 for no limit (429 beyond it)"}),
     "Project": _obj(project_id=I, owner_id=I, owner_name=S, name=S, registry_id={"type": "integer", "nullable": True},
                     creation_time=TIME, update_time=TIME, deleted=B, togglable=B, current_user_role_id=I,
                     current_user_role_ids=_list(I), repo_count=I, metadata=_ref("ProjectMetadata"),
                     storage_limit=STORAGE_LIMIT),
     "ProjectReq": _obj("project_name", project_name=PROJECT_NAME, public=B, metadata=_ref("ProjectMetadata"),
-                       storage_limit=STORAGE_LIMIT),
+                       storage_limit=STORAGE_LIMIT,
+                       registry_id={**ID, "nullable": True, "description": "Registry endpoint: a proxy-cache "
+                                    "project (system administrators)"}),
     "ProjectUpdateReq": _obj(public=B, metadata=_ref("ProjectMetadata"), storage_limit=STORAGE_LIMIT),
     "ProjectSummary": _obj(repo_count=I, project_admin_count=I, maintainer_count=I, developer_count=I,
                            guest_count=I, limited_guest_count=I,
@@ -161,6 +174,13 @@ SCHEMAS: dict[str, dict] = {
     "Selector": _obj("pattern", kind={"type": "string", "enum": ["doublestar"]},
                      decoration={"type": "string", "enum": ["matches", "excludes", "repoMatches", "repoExcludes"]},
                      pattern={"type": "string", "minLength": 1, "maxLength": 255}, extras=S),
+    "Registry": _obj(id=I, name=S, type=S, url=S, description=S, insecure=B,
+                     credential=_obj(type=S, access_key=S, access_secret=S), creation_time=TIME, update_time=TIME),
+    "RegistryReq": _obj("name", "type", **ENDPOINT_FIELDS),
+    "RegistryUpdate": _obj(**ENDPOINT_FIELDS),
+    "RegistryPing": _obj(id=ID, **ENDPOINT_FIELDS),
+    "RegistryInfo": _obj(type=S, description=S, supported_resource_filters=_list(OBJ), supported_triggers=_list(S),
+                         supported_copy_by_chunk=B),
     "WebhookPolicy": _obj("name", "targets", "event_types", id=I, project_id=I,
                           name={"type": "string", "maxLength": 255}, description=DESCRIPTION, enabled=B, creator=S,
                           creation_time=TIME, update_time=TIME, event_types=_list(EVENT_TYPE, minItems=1),
@@ -201,6 +221,7 @@ PATH: dict[str, tuple[str, dict]] = {
     "user_id": ("User id", ID),
     "robot_id": ("Robot account id", ID),
     "quota_id": ("Quota id (the project's id)", ID),
+    "registry_id": ("Registry endpoint id", ID),
 }
 STATUS_TEXT = {200: "Success", 201: "Created", 400: "Bad request", 401: "Unauthorized", 403: "Forbidden",
                404: "Not found", 409: "Conflict", 412: "Precondition failed", 413: "Body too large"}

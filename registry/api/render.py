@@ -10,6 +10,7 @@ from registry.core.catalog import Quota, Statistics
 from registry.core.rbac import ROLE_NAMES
 from registry.core.robots import CreatedRobot
 from registry.core.immutability import Rule
+from registry.core.upstreams import EndpointRecord
 from registry.core.records import (AuditRecord, RetentionExecutionRecord, RetentionTaskRecord, MemberRecord, ProjectRecord, RepositorySummary, RobotRecord,
                                    UserRecord, WebhookPolicyRecord)
 
@@ -24,13 +25,19 @@ def when(ts: float | None) -> str:
 
 
 def project(record: ProjectRecord, repo_count: int, role_id: int | None = None,
-            owner_name: str = "", retention_id: int | None = None) -> dict[str, Any]:
+            owner_name: str = "", registry_id: int | None = None,
+            max_upstream_conn: int | None = None, retention_id: int | None = None) -> dict[str, Any]:
+    metadata = {"public": "true" if record.public else "false"}
+    if registry_id is not None and max_upstream_conn is not None:
+        metadata["max_upstream_conn"] = str(max_upstream_conn)
+    if retention_id:
+        metadata["retention_id"] = str(retention_id)
     return {
         "project_id": record.id,
         "owner_id": record.owner_id or 0,
         "owner_name": owner_name,
         "name": record.name,
-        "registry_id": None,
+        "registry_id": registry_id,
         "creation_time": when(record.created),
         "update_time": when(record.updated),
         "deleted": False,
@@ -38,8 +45,7 @@ def project(record: ProjectRecord, repo_count: int, role_id: int | None = None,
         "current_user_role_id": role_id or 0,
         "current_user_role_ids": [role_id] if role_id else [],
         "repo_count": repo_count,
-        "metadata": {"public": "true" if record.public else "false",
-                     **({"retention_id": str(retention_id)} if retention_id else {})},
+        "metadata": metadata,
         "storage_limit": record.storage_limit,
     }
 
@@ -210,3 +216,23 @@ def retention_task(record: RetentionTaskRecord) -> dict[str, Any]:
             "job_id": str(record.id), "status": record.status, "status_code": 0 if record.status == "Succeed" else 1,
             "start_time": when(record.created), "end_time": when(record.updated), "total": record.total,
             "retained": record.retained}
+def endpoint(record: EndpointRecord) -> dict[str, Any]:
+    """A registry endpoint; the secret is shown as Harbor does, masked, never in clear."""
+    return {
+        "id": record.id,
+        "name": record.name,
+        "type": record.type,
+        "url": record.url,
+        "description": record.description,
+        "insecure": record.insecure,
+        "credential": {"type": "basic", "access_key": record.access_key,
+                       "access_secret": "*****" if record.secret else ""},
+        "creation_time": when(record.created),
+        "update_time": when(record.updated),
+    }
+
+
+def endpoint_info(record: EndpointRecord) -> dict[str, Any]:
+    """What an endpoint supports: Berth pulls through it; no replication filters or triggers."""
+    return {"type": record.type, "description": record.description, "supported_resource_filters": [],
+            "supported_triggers": ["manual"], "supported_copy_by_chunk": False}

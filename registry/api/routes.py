@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from registry.api import (artifacts, gc, guards, immutable_rules, logs, members, openapi, projects, quotas, repositories,
-                          retentions, robots, system, users, webhooks)
+from registry.api import (artifacts, gc, guards, immutable_rules, logs, members, openapi, projects, quotas, registries,
+                          repositories, retentions, robots, system, users, webhooks)
 
 PREFIX = "/api/v2.0"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -183,6 +183,20 @@ ROUTES: list[Route] = [
           errors=(400, 401, 403, 404), body="RobotSec", returns="RobotSec"),
     Route("DELETE", "/robots/{robot_id}", robots.delete_robot, "Delete a robot account", "robot",
           errors=(400, 401, 403, 404)),
+    Route("GET", "/registries", registries.list_registries, "List registry endpoints (system administrators)",
+          "registry", errors=(400, 401, 403), query=PAGED, returns="[Registry]"),
+    Route("POST", "/registries", registries.create_registry, "Create a registry endpoint", "registry", ok=201,
+          errors=(400, 401, 403, 409), body="RegistryReq"),
+    Route("POST", "/registries/ping", registries.ping_registry, "Test the connection to a registry", "registry",
+          errors=(400, 401, 403, 404), body="RegistryPing"),
+    Route("GET", "/registries/{registry_id}", registries.get_registry, "Get a registry endpoint (secret masked)",
+          "registry", errors=(400, 401, 403, 404), returns="Registry"),
+    Route("PUT", "/registries/{registry_id}", registries.update_registry, "Update a registry endpoint", "registry",
+          errors=(400, 401, 403, 404, 409), body="RegistryUpdate"),
+    Route("DELETE", "/registries/{registry_id}", registries.delete_registry,
+          "Delete a registry endpoint no proxy-cache project uses", "registry", errors=(400, 401, 403, 404, 412)),
+    Route("GET", "/registries/{registry_id}/info", registries.registry_info, "What a registry endpoint supports",
+          "registry", errors=(400, 401, 403, 404), returns="RegistryInfo"),
     Route("GET", "/quotas", quotas.list_quotas, "Storage quotas and usage of visible projects", "quota",
           errors=(400, 401), query=(*PAGED, "reference_id"), returns="[Quota]", anonymous=True),
     Route("GET", "/quotas/{quota_id}", quotas.get_quota, "A project's quota (its id is the project id)", "quota",

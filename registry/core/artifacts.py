@@ -215,6 +215,7 @@ class ArtifactService:
         return digest
 
     async def add_tag(self, repo: str, reference: str, tag: str) -> None:
+        await self.links.refuse_push(repo)
         if not isinstance(tag, str):
             raise RegistryError("BAD_REQUEST", "the tag name must be a string")
         try:

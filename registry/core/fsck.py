@@ -4,7 +4,9 @@ Each problem is reported once, at its cause, with what ``repair`` would do about
 blob whose bytes do not hash to its name (corrupt) or that is gone (missing), named
 with the repositories that link it and the manifests that need it; an index that
 lists a manifest its repository lacks; a tag pointing at a manifest that is not
-there. ``repair`` moves corrupt blobs to a quarantine directory and removes the rows
+there. In a proxy-cache project a manifest's blobs and listed manifests arrive when a
+client first asks for them, so their absence there is no problem (corrupt bytes are).
+``repair`` moves corrupt blobs to a quarantine directory and removes the rows
 that point at what cannot be served; what is intact is never touched. Run it while
 no GC is running: a blob GC deletes while fsck reads could otherwise be reported as
 missing.
@@ -13,9 +15,10 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from registry.core.names import project_of
 from registry.oci.digest import Digest
 from registry.core.references import orphaned_blobs
 from storage.blobs.base import BlobStore
@@ -87,11 +90,25 @@ class Fsck:
     async def run(self, repair: bool = False) -> FsckReport:
         report = FsckReport()
         present, corrupt = await self._check_blobs(report)
-        snapshot = await self.meta.references.snapshot()
+        snapshot = await self._without_unfetched(await self.meta.references.snapshot(), present | set(corrupt))
         referenced = {m[1] for m in snapshot.manifests} | {r[2] for r in snapshot.refs} | {x[1] for x in snapshot.links}
         report.unreferenced = len(present - referenced)
         await self._report(snapshot, present, corrupt, report, repair)
         return report
+
+    async def _without_unfetched(self, snapshot: Snapshot, stored: set[str]) -> Snapshot:
+        """``snapshot`` less the references proxy-cache projects have not fetched yet."""
+        found = [await self.meta.projects.by_id(project_id) for project_id in await self.meta.upstreams.bindings()]
+        projects = {p.name for p in found if p is not None}
+        if not projects:
+            return snapshot
+        manifests = {(m[0], m[1]) for m in snapshot.manifests}
+
+        def fetched(repo: str, child: str, kind: str) -> bool:
+            return (child in stored) if kind == "blob" else ((repo, child) in manifests)
+
+        refs = [r for r in snapshot.refs if project_of(r[0]) not in projects or fetched(r[0], r[2], r[3])]
+        return replace(snapshot, refs=refs)
 
     async def _check_blobs(self, report: FsckReport) -> tuple[set[str], dict[str, str]]:
         """Hash every blob; return the intact digests, and the corrupt ones with what they hash to."""

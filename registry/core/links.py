@@ -14,6 +14,7 @@ from typing import TypeVar
 from registry.oci.digest import Digest
 from registry.core.errors import RegistryError
 from registry.core.names import project_of
+from registry.core.proxy_projects import ProxyProjects
 from registry.core.quotas import QuotaService
 from storage.blobs.base import BlobStore
 from storage.meta.references import DigestBusy
@@ -37,22 +38,39 @@ async def linking(write: Callable[[], Awaitable[T]]) -> T:
 
 
 class BlobLinks:
-    def __init__(self, meta: MetaStore, blobs: BlobStore, quotas: QuotaService | None = None) -> None:
+    def __init__(self, meta: MetaStore, blobs: BlobStore, quotas: QuotaService | None = None,
+                 proxies: ProxyProjects | None = None) -> None:
         self.meta = meta
         self.blobs = blobs
         self.quotas = quotas
+        self.proxies = proxies
+
+    async def refuse_push(self, repo: str) -> None:
+        """DENIED when ``repo`` takes no pushes (it is in a proxy-cache project)."""
+        if self.proxies is not None:
+            await self.proxies.refuse_push(repo)
 
     async def check_quota(self, repo: str, blobs: Iterable[tuple[str, int]]) -> None:
-        """Refuse, before anything is linked, a set of blobs that together exceed the quota."""
+        """Refuse, before anything is linked, a push of blobs that together exceed the quota."""
+        await self.refuse_push(repo)
         if self.quotas is not None:
             await self.quotas.check_all(repo, blobs)
 
     async def link(self, repo: str, digest: str, size: int) -> bool:
-        """Link ``digest`` into ``repo``; False (and nothing linked) when its bytes are gone.
+        """Link a pushed ``digest`` into ``repo``; False (and nothing linked) when its bytes are gone.
 
-        Raises DENIED when the link would take the project over its quota.
+        Raises DENIED when the link would take the project over its quota, or ``repo`` takes no pushes.
         """
         await self.check_quota(repo, [(digest, size)])
+        return await self._link(repo, digest, size)
+
+    async def link_fetched(self, repo: str, digest: str, size: int) -> bool:
+        """Link content a proxy-cache project fetched from its upstream: held to the quota like a push."""
+        if self.quotas is not None:
+            await self.quotas.check_all(repo, [(digest, size)])
+        return await self._link(repo, digest, size)
+
+    async def _link(self, repo: str, digest: str, size: int) -> bool:
         await linking(lambda: self.meta.blob_links.link(repo, project_of(repo), digest, size))
         if await self.blobs.stat(Digest.parse(digest)) is None:  # collected just before the link
             await self.meta.blob_links.unlink(repo, digest)

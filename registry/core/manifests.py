@@ -10,6 +10,7 @@ import json
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from registry.oci.digest import Digest, digest_of
 from registry.core.errors import RegistryError, manifest_unknown, name_unknown
@@ -17,6 +18,7 @@ from registry.core.immutability import ImmutableTags
 from registry.core.links import linking
 from registry.oci.manifest import Descriptor, ManifestError, ParsedManifest, parse_manifest
 from registry.core.names import project_of, split_reference, split_stored_reference, validate_tag
+from registry.core.proxy_projects import ProxyProjects
 from registry.core.quotas import QuotaService
 from registry.core.readcache import ReadCache
 from registry.core.references import orphaned_blobs
@@ -25,6 +27,8 @@ from storage.meta.records import ManifestRecord, ManifestReference
 from storage.meta.references import MissingReferences
 from storage.meta.store import MetaStore
 
+if TYPE_CHECKING:
+    from registry.core.proxy import ProxyCache
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +37,7 @@ class StoredManifest:
     media_type: str
     body: bytes
     tag: str | None  # the tag it was requested by, if any
+    warning: str | None = None  # why a proxy-cache project served its cached copy without the upstream
 
 
 class ManifestCache:
@@ -73,6 +78,17 @@ def _references(parsed: ParsedManifest) -> list[ManifestReference]:
     return list({r.digest: r for r in refs}.values())
 
 
+def _record(repo: str, digest: str, parsed: ParsedManifest, size: int) -> ManifestRecord:
+    return ManifestRecord(
+        repo=repo, digest=digest, media_type=parsed.media_type, size=size,
+        artifact_type=parsed.effective_artifact_type() if not parsed.is_index else parsed.artifact_type,
+        subject=parsed.subject.digest if parsed.subject else None,
+        config_digest=parsed.config.digest if parsed.config else None,
+        annotations=json.dumps(parsed.annotations) if parsed.annotations else None,
+        references=_references(parsed),
+    )
+
+
 def referrer_descriptor(record: ManifestRecord) -> dict:
     """The descriptor the referrers API lists for a manifest that has a subject."""
     entry: dict = {"mediaType": record.media_type, "digest": record.digest, "size": record.size}
@@ -85,13 +101,17 @@ def referrer_descriptor(record: ManifestRecord) -> dict:
 
 class ManifestService:
     def __init__(self, meta: MetaStore, blobs: BlobStore, cache: ManifestCache | None = None,
-                 *, max_bytes: int, immutability: ImmutableTags, quotas: QuotaService | None = None) -> None:
+                 *, max_bytes: int, immutability: ImmutableTags, quotas: QuotaService | None = None,
+                 proxies: ProxyProjects | None = None) -> None:
         self.meta = meta
         self.immutability = immutability
         self.blobs = blobs
         self.cache = cache or ManifestCache()
         self.max_bytes = max_bytes
         self.quotas = quotas
+        self.proxies = proxies
+        # Reads in proxy-cache projects go through the proxy cache (set by the wiring, which builds it on this).
+        self.proxy: ProxyCache | None = None
         self.tag_digests: ReadCache[str] = ReadCache.over(meta)
         # Cached bytes are served only while the manifest is still in the repository: another
         # process (a worker, `berth gc`) may have deleted it.
@@ -110,7 +130,19 @@ class ManifestService:
             return found, tag
         return str(digest), None
 
-    async def get(self, repo: str, reference: str) -> StoredManifest:
+    async def get(self, repo: str, reference: str, accept: Iterable[str] = ()) -> StoredManifest:
+        """The manifest ``reference`` names in ``repo``; in a proxy-cache project, fetched on a miss.
+
+        ``accept`` is what the client's Accept header lists, handed to the upstream.
+        """
+        if self.proxy is not None and self.proxies is not None:
+            endpoint = await self.proxies.endpoint_of(repo)
+            if endpoint is not None:
+                return await self.proxy.manifest(endpoint, repo, reference, accept)
+        return await self.get_local(repo, reference)
+
+    async def get_local(self, repo: str, reference: str) -> StoredManifest:
+        """The manifest as this registry holds it; MANIFEST_UNKNOWN when it does not."""
         digest, tag = await self.resolve(repo, reference)
         cached = self.cache.get(repo, digest)
         if cached is not None:
@@ -137,6 +169,8 @@ class ManifestService:
     async def put(self, repo: str, reference: str, body: bytes, content_type: str | None,
                   extra_tags: Iterable[str] = ()) -> tuple[str, ParsedManifest, list[str]]:
         """Validate and store a manifest; return its digest, what it says and the tags set."""
+        if self.proxies is not None:
+            await self.proxies.refuse_push(repo)
         if len(body) > self.max_bytes:
             raise RegistryError("TOO_LARGE", f"manifest exceeds the {self.max_bytes}-byte limit", status=413)
         tag, expected = split_reference(reference)
@@ -154,14 +188,7 @@ class ManifestService:
         if self.quotas is not None:
             await self.quotas.check(repo, str(digest), len(body))
         await self.blobs.put_bytes(digest, body)
-        record = ManifestRecord(
-            repo=repo, digest=str(digest), media_type=parsed.media_type, size=len(body),
-            artifact_type=parsed.effective_artifact_type() if not parsed.is_index else parsed.artifact_type,
-            subject=parsed.subject.digest if parsed.subject else None,
-            config_digest=parsed.config.digest if parsed.config else None,
-            annotations=json.dumps(parsed.annotations) if parsed.annotations else None,
-            references=_references(parsed),
-        )
+        record = _record(repo, str(digest), parsed, len(body))
         try:
             await linking(lambda: self.meta.manifests.put(record, project_of(repo), tags, check_references=True))
         except MissingReferences as missing:
@@ -170,6 +197,28 @@ class ManifestService:
         if await self.blobs.stat(digest) is None:  # collected between the write and the link
             await self.blobs.put_bytes(digest, body)
         return str(digest), parsed, tags
+
+    async def record_fetched(self, repo: str, digest: Digest, body: bytes, content_type: str | None,
+                             tag: str | None) -> StoredManifest:
+        """Store a manifest a proxy-cache project fetched (its digest verified by the caller).
+
+        Its blobs and listed manifests arrive when clients ask for them, so references
+        are recorded without being required; the project's quota applies as to a push.
+        """
+        try:
+            parsed = parse_manifest(body, content_type)
+        except ManifestError as error:
+            raise RegistryError("MANIFEST_INVALID", f"the upstream sent an unusable manifest: {error}",
+                                status=502) from None
+        if self.quotas is not None:
+            await self.quotas.check(repo, str(digest), len(body))
+        await self.blobs.put_bytes(digest, body)
+        record = _record(repo, str(digest), parsed, len(body))
+        await linking(lambda: self.meta.manifests.put(record, project_of(repo), [tag] if tag else []))
+        if await self.blobs.stat(digest) is None:  # collected between the write and the link
+            await self.blobs.put_bytes(digest, body)
+        self.cache.put(repo, str(digest), parsed.media_type, body)
+        return StoredManifest(str(digest), parsed.media_type, body, tag)
 
     async def _check_references(self, repo: str, parsed: ParsedManifest) -> None:
         if parsed.is_index:

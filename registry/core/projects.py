@@ -129,7 +129,7 @@ class ProjectService:
         await self.meta.projects.remove_member(project.id, member.user_id)
 
     async def delete(self, project: ProjectRecord) -> None:
-        """Delete an empty project with what belongs only to it (its webhook policies)."""
+        """Delete an empty project with what belongs only to it (webhook policies, its upstream binding)."""
         if await self.meta.projects.repository_count(project.name):
             raise RegistryError("PRECONDITION", f"project {project.name} still has repositories; delete them first",
                                 status=412)
@@ -139,6 +139,7 @@ class ProjectService:
         retention = await self.meta.retention.policy_of_project(project.id)
         if retention is not None:
             await self.meta.retention.delete_policy(retention.id)
+        await self.meta.upstreams.unbind(project.id)
 
     async def owner_names(self, projects: list[ProjectRecord]) -> dict[int, str]:
         """The owner's username for each owner id among ``projects`` ("" for a deleted owner)."""

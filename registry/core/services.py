@@ -18,6 +18,7 @@ from registry.core.health import HealthCheck
 from registry.core.immutability import ImmutableTags
 from registry.core.manifests import ManifestService
 from registry.core.projects import ProjectService
+from registry.core.proxy_projects import ProxyProjects
 from registry.core.pulls import PullCounter
 from registry.core.quotas import QuotaService
 from registry.core.repositories import RepositoryService
@@ -26,6 +27,7 @@ from registry.core.robots import RobotService
 from registry.core.secrets import SharedSecrets
 from registry.core.sessions import SessionService
 from registry.core.uploads import UploadService
+from registry.core.upstreams import UpstreamRegistries
 from registry.core.webhook_delivery import WebhookDelivery
 
 
@@ -51,3 +53,5 @@ class Services:
     immutable_tags: ImmutableTags
     retention: RetentionService
     fsck: Fsck
+    upstreams: UpstreamRegistries
+    proxies: ProxyProjects

@@ -70,6 +70,7 @@ class UploadService:
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def start(self, repo: str, client: str | None = None) -> str:
+        await self.links.refuse_push(repo)
         if client and await self.meta.uploads.count_of(client) >= self.limits.max_sessions_per_client:
             raise RegistryError(
                 "TOOMANYREQUESTS",

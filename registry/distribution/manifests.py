@@ -4,6 +4,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from registry.core.errors import RegistryError
+from registry.core.manifests import StoredManifest
 from registry.http.bodies import read_body
 from registry.http.appkeys import SERVICES
 
@@ -23,15 +24,22 @@ def _not_modified(request: web.Request, digest: str) -> bool:
     return bool(tags) and (f'"{digest}"' in tags or tags.strip() == digest)
 
 
+async def _found(request: web.Request, name: str, reference: str) -> tuple[StoredManifest, dict[str, str]]:
+    found = await request.app[SERVICES].manifests.get(name, reference, request.headers.getall("Accept", []))
+    headers = _headers(found.digest, found.media_type, len(found.body))
+    if found.warning:
+        headers["Warning"] = found.warning
+    return found, headers
+
+
 async def head(request: web.Request, name: str, reference: str) -> web.StreamResponse:
-    found = await request.app[SERVICES].manifests.get(name, reference)
-    return web.StreamResponse(headers=_headers(found.digest, found.media_type, len(found.body)))
+    _, headers = await _found(request, name, reference)
+    return web.StreamResponse(headers=headers)
 
 
 async def get(request: web.Request, name: str, reference: str) -> web.StreamResponse:
     services = request.app[SERVICES]
-    found = await services.manifests.get(name, reference)
-    headers = _headers(found.digest, found.media_type, len(found.body))
+    found, headers = await _found(request, name, reference)
     if _not_modified(request, found.digest):
         del headers["Content-Length"]
         return web.Response(status=304, headers=headers)

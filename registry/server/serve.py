@@ -20,6 +20,8 @@ from registry.server.bootstrap import first_start
 from registry.config import Config, ConfigError
 from registry.server.wiring import open_registry
 from registry.server.app import create_app
+from registry.distribution.mirror import create_mirror_app
+from registry.http.appkeys import SERVICES
 from registry.http.inflight import INFLIGHT
 from registry.http.protocol_errors import JsonErrorAppRunner
 
@@ -70,31 +72,45 @@ async def prepare(config: Config) -> None:
 
 def _serve_one(config: Config, sock: socket.socket, announce: bool) -> None:
     _install_uvloop()
-    asyncio.run(_serve_until_signalled(config, sock, announce))
+    mirror = (_listen(config["http.host"], config["mirror.port"], reuse_port=config["http.workers"] > 1)
+              if config["mirror.port"] else None)
+    asyncio.run(_serve_until_signalled(config, sock, announce, mirror))
 
 
-async def _serve_until_signalled(config: Config, sock: socket.socket, announce: bool) -> None:
+async def _serve_until_signalled(config: Config, sock: socket.socket, announce: bool,
+                                 mirror_sock: socket.socket | None = None) -> None:
     """Serve until SIGTERM or SIGINT, then shut down gracefully.
 
-    The listening socket closes first; running handlers then get up to
+    The listening sockets close first; running handlers then get up to
     ``http.shutdown_timeout`` to finish (an upload keeps receiving its body, which
     aiohttp's own shutdown would stop reading); then aiohttp closes the connections
     and the app's cleanup runs, which flushes the pull counters.
     """
     app = create_app(config)
     timeout = float(config["http.shutdown_timeout"])
+    access_log = logging.getLogger("berth.access") if config["http.access_log"] else None
     runner = JsonErrorAppRunner(
         app, handle_signals=False, shutdown_timeout=timeout,
         # aiohttp closes a connection whose request has not fully arrived (or that sits idle)
         # this long after it opened or after its last response: slowloris protection.
         keepalive_timeout=float(config["http.header_timeout"]),
-        access_log=logging.getLogger("berth.access") if config["http.access_log"] else None,
-        access_log_format=ACCESS_LOG_FORMAT,
+        access_log=access_log, access_log_format=ACCESS_LOG_FORMAT,
     )
     await runner.setup()
+    mirror: web.AppRunner | None = None
     try:
         site = web.SockSite(runner, sock, shutdown_timeout=timeout, ssl_context=_ssl_context(config))
         await site.start()
+        sites = [site]
+        if mirror_sock is not None:  # the transparent mirror, over the same services
+            mirror = JsonErrorAppRunner(create_mirror_app(app[SERVICES], config, app[INFLIGHT]),
+                                        handle_signals=False, shutdown_timeout=timeout,
+                                        keepalive_timeout=float(config["http.header_timeout"]),
+                                        access_log=access_log, access_log_format=ACCESS_LOG_FORMAT)
+            await mirror.setup()
+            sites.append(web.SockSite(mirror, mirror_sock, shutdown_timeout=timeout,
+                                      ssl_context=_ssl_context(config)))
+            await sites[-1].start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -102,10 +118,13 @@ async def _serve_until_signalled(config: Config, sock: socket.socket, announce: 
         await stop.wait()
         if announce:
             log.info("Berth shutting down: no new connections; running requests get %.0fs", timeout)
-        await site.stop()
+        for running in sites:
+            await running.stop()
         if not await app[INFLIGHT].drained(timeout):
             log.warning("shutdown: requests still running after %.0fs are cut off", timeout)
     finally:
+        if mirror is not None:
+            await mirror.cleanup()
         await runner.cleanup()
 
 

@@ -21,6 +21,8 @@ from registry.core.immutability import ImmutableTags
 from registry.core.links import BlobLinks
 from registry.core.manifests import ManifestService
 from registry.core.projects import ProjectService
+from registry.core.proxy import ProxyCache
+from registry.core.proxy_projects import ProxyProjects
 from registry.core.pulls import PullCounter
 from registry.core.quotas import QuotaService
 from registry.core.repositories import RepositoryService
@@ -30,6 +32,7 @@ from registry.core.secrets import SharedSecrets
 from registry.core.services import Services
 from registry.core.sessions import SessionService
 from registry.core.uploads import UploadLimits, UploadService
+from registry.core.upstreams import UpstreamRegistries
 from registry.core.webhook_delivery import WebhookDelivery
 from registry.core.webhooks import WebhookPolicies
 from storage.blobs import open_blob_store
@@ -47,6 +50,9 @@ class OpenRegistry:
     blob_store: BlobStore
 
     async def close(self) -> None:
+        if self.services.blobs.proxy is not None:
+            await self.services.blobs.proxy.close()
+        await self.services.upstreams.close()
         await self.blob_store.close()
         await self.meta.close()
 
@@ -58,14 +64,22 @@ def build_services(config: Config, meta: MetaStore, blob_store: BlobStore) -> Se
     )
     accounts = AccountService(meta)
     quotas = QuotaService(meta)
-    links = BlobLinks(meta, blob_store, quotas)
+    secrets = SharedSecrets(meta)
+    upstreams = UpstreamRegistries(meta, secrets, config["proxy.upstream_hosts"], float(config["proxy.timeout"]))
+    proxies = ProxyProjects(upstreams)
+    links = BlobLinks(meta, blob_store, quotas, proxies)
     immutable_tags = ImmutableTags(meta)
     manifests = ManifestService(meta, blob_store, max_bytes=config["limits.max_manifest_bytes"],
-                                immutability=immutable_tags, quotas=quotas)
+                                immutability=immutable_tags, quotas=quotas, proxies=proxies)
+    blobs = BlobService(meta, blob_store, links)
+    # The read path's hook: misses in proxy-cache projects are fetched from their upstreams.
+    manifests.proxy = blobs.proxy = ProxyCache(upstreams, proxies, manifests, links, quotas, blob_store,
+                                               config.data_dir / "proxy-fetches",
+                                               check_interval=float(config["proxy.manifest_check_interval"]))
     projects = ProjectService(meta, auto_create=config["auth.auto_create_projects"])
     artifacts = ArtifactService(meta, blob_store, manifests, links)
     return Services(
-        blobs=BlobService(meta, blob_store, links),
+        blobs=blobs,
         uploads=UploadService(meta, blob_store, links, limits),
         manifests=manifests,
         pulls=PullCounter(meta, float(config["pulls.flush_interval"])),
@@ -82,7 +96,7 @@ def build_services(config: Config, meta: MetaStore, blob_store: BlobStore) -> Se
                                  workers=config["webhooks.workers"], retries=config["webhooks.retries"],
                                  timeout=float(config["webhooks.timeout"]),
                                  backoff=float(config["webhooks.backoff"])),
-        secrets=SharedSecrets(meta),
+        secrets=secrets,
         health=HealthCheck(meta, blob_store),
         # In a server, a manifest GC deletes leaves its in-memory cache too.
         gc=GcJobs(meta, GarbageCollector(meta, blob_store, manifests.cache.drop), float(config["gc.grace"]),
@@ -90,6 +104,8 @@ def build_services(config: Config, meta: MetaStore, blob_store: BlobStore) -> Se
         immutable_tags=immutable_tags,
         retention=RetentionService(meta, artifacts, immutable_tags),
         fsck=Fsck(meta, blob_store, config.data_dir / "quarantine"),
+        upstreams=upstreams,
+        proxies=proxies,
     )
 
 

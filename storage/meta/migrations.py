@@ -189,6 +189,29 @@ MIGRATIONS: list[tuple[int, str]] = [
         """,
     ),
     (
+        5,
+        """
+        CREATE TABLE registry_endpoints (
+            id {id},
+            name {text} NOT NULL UNIQUE,
+            type TEXT NOT NULL,
+            url TEXT NOT NULL,
+            access_key TEXT NOT NULL DEFAULT '',
+            secret TEXT NOT NULL DEFAULT '',
+            insecure INTEGER NOT NULL DEFAULT 0,
+            description TEXT NOT NULL DEFAULT '',
+            created DOUBLE PRECISION NOT NULL,
+            updated DOUBLE PRECISION NOT NULL
+        );
+
+        CREATE TABLE proxy_projects (
+            project_id {bigint} PRIMARY KEY,
+            endpoint_id {bigint} NOT NULL,
+            max_upstream_conn {bigint} NOT NULL DEFAULT -1
+        );
+        """,
+    ),
+    (
         6,
         """
         CREATE TABLE immutable_rules (

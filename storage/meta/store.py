@@ -27,6 +27,7 @@ from storage.meta.secrets import SecretStore
 from storage.meta.sessions import SessionStore
 from storage.meta.tags import TagStore
 from storage.meta.uploads import UploadStore
+from storage.meta.upstreams import UpstreamStore
 from storage.meta.webhooks import WebhookStore
 
 
@@ -51,6 +52,7 @@ class MetaStore:
         self.secrets = SecretStore(db)
         self.sessions = SessionStore(db)
         self.webhooks = WebhookStore(db)
+        self.upstreams = UpstreamStore(db)
         # A value that moves whenever the database may have changed, for caches of reads;
         # None when the adapter offers none (see ``SqliteDatabase.change_marker``).
         self.change_marker: Callable[[], Hashable] | None = getattr(db, "change_marker", None)

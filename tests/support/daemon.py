@@ -41,11 +41,13 @@ class Daemon:
         except FileNotFoundError:
             return "(no log)"
 
-    def launch(self, command: Sequence[str], ready: Callable[[], bool], timeout: float = 30.0) -> None:
-        """Start ``command`` and poll ``ready`` until it holds; fail with the log otherwise."""
+    def launch(self, command: Sequence[str], ready: Callable[[], bool], timeout: float = 30.0,
+               env: dict[str, str] | None = None) -> None:
+        """Start ``command`` (with ``env``, else this process's) and poll ``ready`` until it holds;
+        fail with the log otherwise."""
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(list(command), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                         start_new_session=True)
+                                         start_new_session=True, env=env)
         atexit.register(self._end, self.proc)
         problem = self._wait(ready, timeout)
         if problem:

@@ -40,7 +40,10 @@ def ping(sock: Path) -> bool:
 class DockerDaemon(Daemon):
     name = "dockerd"
 
-    def __init__(self) -> None:
+    def __init__(self, settings: dict | None = None, env: dict[str, str] | None = None) -> None:
+        """``settings`` go into the daemon's own daemon.json; ``env`` is added to its environment."""
+        self.settings = settings or {}
+        self.env = {**os.environ, **(env or {})}
         # A short folder under /tmp: unix socket paths must stay below 108 bytes.
         self.root = Path(tempfile.mkdtemp(prefix="dkd", dir="/tmp"))
         super().__init__(self.root / "dockerd.log")
@@ -52,13 +55,13 @@ class DockerDaemon(Daemon):
     def start(self) -> "DockerDaemon":
         self.containerd.start()
         config = self.root / "daemon.json"
-        config.write_text(json.dumps({"deprecated-key-path": str(self.root / "key.json")}))
+        config.write_text(json.dumps({"deprecated-key-path": str(self.root / "key.json"), **self.settings}))
         self.launch([self.binary, "--config-file", str(config), "--data-root", str(self.root / "data"),
                      "--exec-root", str(self.root / "exec"), "--pidfile", str(self.root / "docker.pid"),
                      "-H", f"unix://{self.socket}", "--containerd", str(self.containerd.address),
                      "--iptables=false", "--ip-forward=false", "--ip-masq=false", "--bridge=none",
                      "--storage-driver=vfs"],
-                    lambda: ping(self.socket), timeout=60)
+                    lambda: ping(self.socket), timeout=60, env=self.env)
         return self
 
     def stop(self, timeout: float = 20.0) -> None:

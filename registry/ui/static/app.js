@@ -142,7 +142,8 @@ async function projectsPage() {
   const projects = await api("GET", "/projects?page_size=100");
   const newButton = h("button", { class: "primary", type: "button", onclick: openProjectDialog }, "+ New project");
   page("Projects", "", head("Projects", newButton), h("div", { class: "panel" }, table([
-    { title: "Name", cell: (p) => h("a", { href: `#/projects/${enc(p.name)}` }, p.name) },
+    { title: "Name", cell: (p) => [h("a", { href: `#/projects/${enc(p.name)}` }, p.name),
+      p.registry_id ? h("span", { class: "tag" }, "proxy cache") : null] },
     { title: "Access", cell: (p) => h("span", { class: `badge ${p.metadata.public === "true" ? "public" : "private"}` }, p.metadata.public === "true" ? "Public" : "Private") },
     { title: "Role", cell: (p) => ROLES[p.current_user_role_id] || (state.user.sysadmin_flag ? "System admin" : "—") },
     { title: "Repositories", num: true, cell: (p) => p.repo_count },
@@ -150,19 +151,26 @@ async function projectsPage() {
   ], projects, ["No projects yet", "Create one with “New project”, then push images into it."])));
 }
 
-function openProjectDialog() {
+async function openProjectDialog() {
   document.getElementById("new-project")?.remove();
   document.body.append(document.getElementById("project-dialog").content.cloneNode(true));
   const dialog = document.getElementById("new-project");
   const form = document.getElementById("new-project-form");
   const error = form.querySelector(".error");
+  if (state.user.sysadmin_flag) {  // only administrators make proxy-cache projects
+    form.querySelector(".admin-only").hidden = false;
+    const registries = await api("GET", "/registries?page_size=100").catch(() => []);
+    form.elements.registry.append(...registries.map((r) => h("option", { value: r.id }, `${r.name} (${r.url})`)));
+  }
   form.querySelector("[data-close]").addEventListener("click", () => dialog.close());
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     error.hidden = true;
     const name = form.elements.name.value.trim();
     try {
-      await api("POST", "/projects", { project_name: name, metadata: { public: String(form.elements.public.checked) } });
+      const registry = form.elements.registry.value;
+      await api("POST", "/projects", { project_name: name, metadata: { public: String(form.elements.public.checked) },
+        registry_id: registry ? Number(registry) : null });
       dialog.close();
       toast(`Project ${name} created`);
       route();
@@ -290,6 +298,65 @@ async function usersPage() {
   ], users, ["No users", ""])));
 }
 
+const REGISTRY_TYPES = { "docker-registry": "Docker registry (Distribution, any OCI registry)", harbor: "Harbor (or Berth)",
+  "docker-hub": "Docker Hub" };
+
+async function registriesPage() {
+  const registries = await api("GET", "/registries?page_size=100");
+  let editing = null;  // the endpoint the form changes, or null for a new one
+  const typeSelect = h("select", { name: "type" }, Object.entries(REGISTRY_TYPES).map(([id, name]) => h("option", { value: id }, name)));
+  const fields = [h("label", {}, "Name", h("input", { name: "name", required: true, autocomplete: "off" })),
+    h("label", {}, "Type", typeSelect),
+    h("label", {}, "URL", h("input", { name: "url", placeholder: "https://registry.example", autocomplete: "off" })),
+    h("label", {}, "Access ID", h("input", { name: "access_key", autocomplete: "off" })),
+    h("label", {}, "Access secret", h("input", { name: "access_secret", type: "password", autocomplete: "new-password" })),
+    h("label", { class: "check" }, h("input", { type: "checkbox", name: "insecure" }), "Skip TLS verification")];
+  const body = (data) => {
+    const secret = data.get("access_secret");
+    const entry = { name: data.get("name"), type: data.get("type"), insecure: data.get("insecure") === "on",
+      credential: { type: "basic", access_key: data.get("access_key") } };
+    if (data.get("url")) entry.url = data.get("url");
+    if (secret || !editing) entry.credential.access_secret = secret;  // empty on edit: keep the stored one
+    return entry;
+  };
+  const form = formPanel(fields, "Save registry", async (data) => {
+    if (editing) await api("PUT", `/registries/${editing.id}`, body(data));
+    else await api("POST", "/registries", body(data));
+    toast(`Registry ${data.get("name")} saved`);
+    route();
+  });
+  const test = h("button", { type: "button", class: "secondary", onclick: async () => {
+    const entry = body(new FormData(form));
+    if (editing) entry.id = editing.id;
+    try { await api("POST", "/registries/ping", entry); toast("Connection works"); } catch (e) { toast(e.message); }
+  } }, "Test connection");
+  form.querySelector(".row").append(test);
+  const edit = (r) => {
+    editing = r;
+    form.elements.name.value = r.name;
+    form.elements.type.value = r.type;
+    form.elements.url.value = r.url;
+    form.elements.access_key.value = r.credential.access_key;
+    form.elements.access_secret.value = "";
+    form.elements.insecure.checked = r.insecure;
+    form.elements.name.focus();
+  };
+  page("Registries", "", head("Registries"), h("div", { class: "panel" }, form, table([
+    { title: "Name", cell: (r) => r.name },
+    { title: "Type", cell: (r) => REGISTRY_TYPES[r.type] || r.type },
+    { title: "URL", cell: (r) => h("code", {}, r.url) },
+    { title: "Login", cell: (r) => r.credential.access_key || h("span", { class: "muted" }, "anonymous") },
+    { title: "", cell: (r) => [
+      h("button", { type: "button", class: "small", onclick: async () => {
+        try { await api("POST", "/registries/ping", { id: r.id }); toast(`${r.name}: connection works`); } catch (e) { toast(e.message); }
+      } }, "Test"),
+      h("button", { type: "button", class: "small", onclick: () => edit(r) }, "Edit"),
+      h("button", { type: "button", class: "small danger", onclick: async () => {
+        try { await api("DELETE", `/registries/${r.id}`); route(); } catch (e) { toast(e.message); }
+      } }, "Delete")] },
+  ], registries, ["No registries", "Add an upstream registry, then create a project that is a proxy cache of it."])));
+}
+
 // ---- routing -------------------------------------------------------------------------
 const ROUTES = [
   [/^#\/projects$/, () => projectsPage()],
@@ -298,6 +365,7 @@ const ROUTES = [
   [/^#\/projects\/([^/]+)\/robots$/, (p) => robotsPage(p)],
   [/^#\/projects\/([^/]+)\/repositories\/([^/]+)$/, (p, r) => artifactsPage(p, decodeURIComponent(r))],
   [/^#\/users$/, () => usersPage()],
+  [/^#\/registries$/, () => registriesPage()],
 ];
 
 async function loadUser() {

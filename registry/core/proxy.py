@@ -1,0 +1,311 @@
+"""Pull-through for proxy-cache projects: what a miss in core's manifest and blob reads does.
+
+- By digest: once cached, served locally without asking the upstream.
+- By tag: served from the cache for ``proxy.manifest_check_interval`` seconds after the
+  upstream last agreed; then one HEAD (shared by every concurrent pull of the tag)
+  decides whether the cached manifest is still the tag's, and a moved tag is fetched.
+- Whenever the upstream fails (unreachable, 5xx, 429, a refused login, even a 404 for a
+  tag it no longer has) and a copy is cached, the copy is served with a ``Warning``
+  header and a log line; what was never cached gets the upstream's error in OCI form.
+- The ``Accept`` sent upstream is the manifest types the client asked for, or all that
+  Berth serves when it asked for none (or only ``*/*``).
+- Fetched content is ordinary content: linked into the repository, held to the project's
+  quota (a miss that would exceed it is refused with DENIED and nothing is linked),
+  counted by pulls, seen by GC and fsck.
+"""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterable
+from pathlib import Path
+from typing import TypeVar
+
+import aiohttp
+
+from registry.core.blobs import BlobBody
+from registry.core.errors import RegistryError
+from registry.core.links import BlobLinks
+from registry.core.manifests import ManifestService, StoredManifest
+from registry.core.names import project_of, split_stored_reference
+from registry.core.proxy_blobs import BlobFetch, BlobFetches
+from registry.core.proxy_projects import ProxyProjects, upstream_repository
+from registry.core.quotas import QuotaService
+from registry.core.upstreams import UpstreamRegistries
+from registry.oci import mediatypes
+from registry.oci.auth import RequestError
+from registry.oci.client import RegistryClient
+from registry.oci.digest import Digest, DigestError, digest_of
+from storage.blobs.base import BlobStore
+from storage.meta.upstreams import EndpointRecord
+
+log = logging.getLogger("berth.proxy")
+T = TypeVar("T")
+MAX_CLIENTS = 1024
+MAX_CHECKED = 100_000  # remembered tag checks; beyond it they are forgotten (the next pull asks again)
+KNOWN_MANIFESTS = (mediatypes.OCI_INDEX, mediatypes.OCI_MANIFEST, mediatypes.DOCKER_MANIFEST_LIST,
+                   mediatypes.DOCKER_MANIFEST)
+
+
+def upstream_accept(accept: Iterable[str]) -> str:
+    """The Accept header for the upstream: the client's manifest types, else every one Berth serves."""
+    wanted = [part.split(";")[0].strip() for value in accept for part in value.split(",")]
+    types = [t for t in dict.fromkeys(wanted) if t and t != "*/*" and "/" in t]
+    return ", ".join(types or KNOWN_MANIFESTS)
+
+
+def upstream_error(error: RequestError, what: str, reference: str) -> RegistryError:
+    """The upstream's refusal of ``reference``, in the OCI format, for a client with nothing cached."""
+    status = error.status
+    message = f"the upstream registry could not supply {reference}: {error}"
+    if status == 404:
+        code = "MANIFEST_UNKNOWN" if what == "manifest" else "BLOB_UNKNOWN"
+        return RegistryError(code, message, {"reference": reference}, status=404)
+    if status == 429:
+        return RegistryError("TOOMANYREQUESTS", message, status=429)
+    if status in (401, 403):
+        return RegistryError("DENIED", f"the upstream registry refused Berth's login for {reference}: {error}",
+                             status=403)
+    return RegistryError("UNAVAILABLE", message, status=502 if status else 503)
+
+
+def too_many(project: str, limit: int) -> RegistryError:
+    return RegistryError("TOOMANYREQUESTS", f"project {project} allows {limit} upstream request(s) at once "
+                         "(max_upstream_conn); try again shortly", {"project": project, "limit": limit}, status=429)
+
+
+class ProxyCache:
+    def __init__(self, upstreams: UpstreamRegistries, proxies: ProxyProjects, manifests: ManifestService,
+                 links: BlobLinks, quotas: QuotaService, store: BlobStore, work_dir: Path, *,
+                 check_interval: float) -> None:
+        self.upstreams = upstreams
+        self.proxies = proxies
+        self.manifests = manifests
+        self.links = links
+        self.quotas = quotas
+        self.store = store
+        self.check_interval = check_interval
+        self.fetches = BlobFetches(store, work_dir)
+        # (repo, tag) → (monotonic time the upstream was last asked, the Warning to serve until the next ask)
+        self._checked: dict[tuple[str, str], tuple[float, str | None]] = {}
+        self._flights: dict[tuple[str, ...], asyncio.Future] = {}
+        self._clients: OrderedDict[tuple, RegistryClient] = OrderedDict()
+        self._active: dict[str, int] = {}  # project → upstream requests in flight in this process
+
+    async def _take(self, repo: str) -> str:
+        """A slot for one upstream request of ``repo``'s project; TOOMANYREQUESTS beyond max_upstream_conn."""
+        limit = await self.proxies.limit_of(repo)
+        project = project_of(repo)
+        active = self._active.get(project, 0)
+        if 0 <= limit <= active:
+            raise too_many(project, limit)
+        self._active[project] = active + 1
+        return project
+
+    def _release(self, project: str) -> None:
+        left = self._active.get(project, 1) - 1
+        if left > 0:
+            self._active[project] = left
+        else:
+            self._active.pop(project, None)
+
+    async def _limited(self, repo: str, work: Callable[[], Awaitable[T]]) -> T:
+        project = await self._take(repo)
+        try:
+            return await work()
+        finally:
+            self._release(project)
+
+    # --- talking to the upstream ---------------------------------------------------------
+    async def _client(self, endpoint: EndpointRecord, repo: str) -> RegistryClient:
+        """A client for the upstream repository behind ``repo``, kept so its token is reused."""
+        name = upstream_repository(endpoint, repo)
+        if not name:
+            raise RegistryError("NAME_INVALID", "a proxy-cache repository needs a name after the project",
+                                {"name": repo})
+        key = (endpoint.id, endpoint.updated, name)
+        client = self._clients.get(key)
+        if client is None:
+            client = RegistryClient(self.upstreams.session(), [endpoint.url], name,
+                                    await self.upstreams.login(endpoint), verify_tls=not endpoint.insecure)
+            self._clients[key] = client
+            if len(self._clients) > MAX_CLIENTS:
+                self._clients.popitem(last=False)
+        self._clients.move_to_end(key)
+        return client
+
+    async def _shared(self, key: tuple[str, ...], work: Callable[[], Awaitable[T]]) -> T:
+        """Run ``work`` once for every concurrent caller with the same key; all get its result."""
+        flight = self._flights.get(key)
+        if flight is None:
+            flight = asyncio.ensure_future(work())
+            self._flights[key] = flight
+            flight.add_done_callback(lambda _: self._flights.pop(key, None))
+        return await asyncio.shield(flight)
+
+    # --- manifests -------------------------------------------------------------------------
+    async def _local(self, repo: str, reference: str) -> StoredManifest | None:
+        try:
+            return await self.manifests.get_local(repo, reference)
+        except RegistryError as error:
+            if error.code != "MANIFEST_UNKNOWN":
+                raise
+            return None
+
+    async def manifest(self, endpoint: EndpointRecord, repo: str, reference: str,
+                       accept: Iterable[str]) -> StoredManifest:
+        tag, digest = split_stored_reference(reference)
+        local = await self._local(repo, reference)
+        header = upstream_accept(accept)
+        if digest is not None:
+            if local is not None:
+                return local
+            return await self._shared(("manifest", repo, str(digest)), lambda: self._limited(
+                repo, lambda: self._fetch_manifest(endpoint, repo, str(digest), None, header)))
+        assert tag is not None
+        checked = self._checked.get((repo, tag))
+        if local is not None and checked is not None and time.monotonic() - checked[0] < self.check_interval:
+            return dataclasses.replace(local, warning=checked[1]) if checked[1] else local
+        return await self._shared(("tag", repo, tag), lambda: self._revalidate(endpoint, repo, tag, local, header))
+
+    def _remember(self, repo: str, tag: str, warning: str | None) -> None:
+        if len(self._checked) >= MAX_CHECKED:
+            self._checked.clear()
+        self._checked[(repo, tag)] = (time.monotonic(), warning)
+
+    async def _revalidate(self, endpoint: EndpointRecord, repo: str, tag: str, local: StoredManifest | None,
+                          accept: str) -> StoredManifest:
+        """Ask the upstream (one HEAD) whether the tag still names the cached manifest; fetch if not."""
+        try:
+            slot = await self._take(repo)
+        except RegistryError:
+            if local is None:
+                raise
+            return local  # the project's upstream requests are all busy: the cached copy will do until next time
+        try:
+            client = await self._client(endpoint, repo)
+            response = await client.request("HEAD", f"manifests/{tag}", {"Accept": accept})
+            response.release()
+            current = _digest_or_none(response.headers.get("Docker-Content-Digest"))
+            if local is not None and current == local.digest:
+                self._remember(repo, tag, None)
+                return local
+            fetched = await self._fetch_manifest(endpoint, repo, current or tag, tag, accept)
+        except RequestError as error:
+            if local is None:
+                raise upstream_error(error, "manifest", f"{repo}:{tag}") from None
+            # Only Berth's words go into the header: the upstream's message is logged, never echoed.
+            failure = f"answered {error.status}" if error.status else "could not be reached"
+            warning = f'110 - "Response is Stale: the upstream registry {failure}; serving the cached copy"'
+            log.warning("proxy: %s:%s served from the cache: upstream %s failed: %s", repo, tag, endpoint.url, error)
+            self._remember(repo, tag, warning)
+            return dataclasses.replace(local, warning=warning)
+        finally:
+            self._release(slot)
+        self._remember(repo, tag, None)
+        return fetched
+
+    async def _fetch_manifest(self, endpoint: EndpointRecord, repo: str, reference: str, tag: str | None,
+                              accept: str) -> StoredManifest:
+        """GET a manifest from the upstream, verify its digest, store it (tagged ``tag``)."""
+        client = await self._client(endpoint, repo)
+        try:
+            body, media_type, headers = await client.manifest(reference, accept, self.manifests.max_bytes)
+        except RequestError as error:
+            if tag is not None:
+                raise  # the caller may serve a cached copy
+            raise upstream_error(error, "manifest", f"{repo}@{reference}") from None
+        expected_text = reference if ":" in reference else _digest_or_none(headers.get("Docker-Content-Digest"))
+        expected = Digest.parse(expected_text) if expected_text else None
+        actual = digest_of(body, expected.algorithm if expected else "sha256")
+        if expected is not None and actual != expected:
+            log.warning("proxy: %s sent a manifest for %s that hashes to %s, not %s; refused", endpoint.url,
+                        reference, actual, expected)
+            raise RegistryError("DIGEST_INVALID", "the upstream registry sent a manifest that does not match its "
+                                "digest; nothing was cached", {"expected": str(expected), "actual": str(actual)},
+                                status=502)
+        return await self.manifests.record_fetched(repo, actual, body, media_type or None, tag)
+
+    # --- blobs ------------------------------------------------------------------------------
+    async def blob_size(self, endpoint: EndpointRecord, repo: str, digest: Digest) -> int:
+        """The size of a blob not cached in ``repo``: from a fetch in flight, else the upstream's HEAD."""
+        fetch = self.fetches.current(digest)
+        if fetch is not None:
+            await fetch.started.wait()
+            if fetch.size is not None:
+                return fetch.size
+        client = await self._client(endpoint, repo)
+        try:
+            response = await self._limited(repo, lambda: client.request("HEAD", f"blobs/{digest}"))
+        except RequestError as error:
+            raise upstream_error(error, "blob", str(digest)) from None
+        response.release()
+        if response.content_length is None:
+            raise RegistryError("UNAVAILABLE", "the upstream registry sent no size for the blob", status=502)
+        return response.content_length
+
+    async def blob(self, endpoint: EndpointRecord, repo: str, digest: Digest) -> BlobBody:
+        """A blob not cached in ``repo``: linked if its bytes are here, else fetched once for everyone."""
+        client = await self._client(endpoint, repo)
+        stored = await self.store.stat(digest)
+        if stored is not None:  # held for another repository: the upstream must grant this one too
+            size = await self.blob_size(endpoint, repo, digest)
+            if size == stored and await self.links.link_fetched(repo, str(digest), size):
+                return BlobBody(digest, size, self.store.local_path(digest), await self.store.redirect_url(digest),
+                                self.store)
+
+        async def open_response() -> aiohttp.ClientResponse:
+            return await client.request("GET", f"blobs/{digest}")
+
+        async def commit(size: int) -> None:
+            await self._store_fetched(fetch, size)
+
+        fetch = self.fetches.current(digest)
+        if fetch is None:
+            project = await self._take(repo)
+            fetch, started = self.fetches.join(digest, open_response, commit, lambda: self._release(project))
+            if not started:  # another request started it while the slot was taken
+                self._release(project)
+        await fetch.started.wait()
+        if fetch.size is None:
+            error = fetch.error
+            if isinstance(error, RequestError):
+                raise upstream_error(error, "blob", str(digest))
+            raise RegistryError("UNAVAILABLE", f"the upstream registry could not supply {digest}: {fetch.failure}",
+                                status=502)
+        await self.quotas.check_all(repo, [(str(digest), fetch.size)])
+        fetch.repos.add(repo)
+        return BlobBody(digest, fetch.size, None, None, fetch)
+
+    async def _store_fetched(self, fetch: BlobFetch, size: int) -> None:
+        """Move a verified fetch into the blob store and link it where it was asked for."""
+        upload_id = f"proxy-{fetch.digest.hex[:16]}-{id(fetch):x}"[:64]
+        await self.store.upload_start(upload_id)
+        try:
+            await self.store.upload_append(upload_id, 0, _file_chunks(fetch.path))
+            await self.store.upload_commit(upload_id, fetch.digest)
+        except BaseException:
+            await self.store.upload_abort(upload_id)
+            raise
+        for repo in sorted(fetch.repos):
+            await self.links.link_fetched(repo, str(fetch.digest), size)
+
+    async def close(self) -> None:
+        await self.fetches.close()
+
+
+def _digest_or_none(text: str | None) -> str | None:
+    """An upstream's ``Docker-Content-Digest`` if it is a digest; anything else is ignored."""
+    try:
+        return str(Digest.parse(text)) if text else None
+    except DigestError:
+        return None
+
+
+async def _file_chunks(path: Path, chunk: int = 1 << 20):
+    with open(path, "rb") as handle:
+        while data := await asyncio.to_thread(handle.read, chunk):
+            yield data
