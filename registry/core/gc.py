@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from registry.oci.digest import Digest
+from registry.core import metrics
 from registry.core.errors import RegistryError
 from storage.blobs.base import BlobStore
 from storage.meta.references import DigestBusy, Snapshot
@@ -134,6 +135,17 @@ class GarbageCollector:
         self.forget_manifest = forget_manifest
 
     async def run(self, grace: float = 3600.0, untagged: bool = False, dry_run: bool = False) -> GcReport:
+        try:
+            report = await self._run(grace, untagged, dry_run)
+        except Exception:
+            if not dry_run:
+                metrics.gc_failed()
+            raise
+        if not dry_run:
+            metrics.gc_finished(report.blobs, report.bytes, len(report.manifests))
+        return report
+
+    async def _run(self, grace: float, untagged: bool, dry_run: bool) -> GcReport:
         before = time.time() - grace
         report = GcReport(dry_run)
         refs = self.meta.references

@@ -22,9 +22,10 @@ from registry.server.wiring import open_registry
 from registry.server.app import create_app
 from registry.http.inflight import INFLIGHT
 from registry.http.protocol_errors import JsonErrorAppRunner
+from registry.server import metrics
+from registry.server.logs import AccessLog, configure_logging
 
 log = logging.getLogger("berth")
-ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tfs "%{User-Agent}i"'
 
 
 def _ssl_context(config: Config) -> ssl.SSLContext | None:
@@ -83,33 +84,49 @@ async def _serve_until_signalled(config: Config, sock: socket.socket, announce: 
     """
     app = create_app(config)
     timeout = float(config["http.shutdown_timeout"])
+    # The access logger sees each answer once it is sent: it writes the line and records the metrics.
+    doing = AccessLog.doing(lines=config["http.access_log"], record_metrics=config["metric.enabled"])
     runner = JsonErrorAppRunner(
         app, handle_signals=False, shutdown_timeout=timeout,
         # aiohttp closes a connection whose request has not fully arrived (or that sits idle)
         # this long after it opened or after its last response: slowloris protection.
         keepalive_timeout=float(config["http.header_timeout"]),
-        access_log=logging.getLogger("berth.access") if config["http.access_log"] else None,
-        access_log_format=ACCESS_LOG_FORMAT,
+        access_log=logging.getLogger("berth.access") if doing else None,
+        access_log_class=AccessLog, access_log_format=doing,
     )
+    metrics_sock = (_listen(config["http.host"], config["metric.port"], reuse_port=config["http.workers"] > 1)
+                    if config["metric.enabled"] else None)
     await runner.setup()
     try:
         site = web.SockSite(runner, sock, shutdown_timeout=timeout, ssl_context=_ssl_context(config))
         await site.start()
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop.set)
-        await stop.wait()
-        if announce:
-            log.info("Berth shutting down: no new connections; running requests get %.0fs", timeout)
-        await site.stop()
-        if not await app[INFLIGHT].drained(timeout):
-            log.warning("shutdown: requests still running after %.0fs are cut off", timeout)
+        async with metrics.metrics_listener(config, app, metrics_sock):
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(signum, stop.set)
+            await stop.wait()
+            if announce:
+                log.info("Berth shutting down: no new connections; running requests get %.0fs", timeout)
+            await site.stop()
+            if not await app[INFLIGHT].drained(timeout):
+                log.warning("shutdown: requests still running after %.0fs are cut off", timeout)
     finally:
         await runner.cleanup()
 
 
 def serve(config: Config) -> int:
+    configure_logging(config)
+    metrics.check(config)
+    shared = metrics.share_between_workers(config)  # before anything records a metric, and before forking
+    try:
+        return _serve(config, shared)
+    finally:
+        if shared is not None:
+            shared.remove()
+
+
+def _serve(config: Config, shared: metrics.SharedMetrics | None) -> int:
     host, port, workers = config["http.host"], config["http.port"], max(1, config["http.workers"])
     asyncio.run(prepare(config))
     scheme = "https" if config["http.tls_certificate"] else "http"
@@ -156,6 +173,8 @@ def serve(config: Config) -> int:
             except InterruptedError:
                 continue
         status = status or os.waitstatus_to_exitcode(code)
+        if shared is not None:
+            shared.worker_exited(child)
     log.info("Berth stopped")
     sys.stdout.flush()
     return status
