@@ -61,6 +61,11 @@ class PeriodicFlusher(abc.ABC, Generic[Batch]):
             self._flushing = asyncio.ensure_future(self.flush())
             await asyncio.shield(self._flushing)
 
+    @property
+    def running(self) -> bool:
+        """Whether the flushing task is alive (it ends only when stopped)."""
+        return self._task is not None and not self._task.done()
+
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"{type(self).__name__}-flush")
 

@@ -41,6 +41,11 @@ class WebhookDelivery:
             metrics.webhook_outcome("dropped")
             log.warning("webhook queue full; dropped %s of %s", event.type, event.repository)
 
+    @property
+    def running(self) -> bool:
+        """Whether every sender is alive (they end only when stopped)."""
+        return bool(self._tasks) and not any(task.done() for task in self._tasks)
+
     def start(self) -> None:
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
         self._tasks = [asyncio.create_task(self._work(), name=f"webhook-{i}") for i in range(self.workers)]

@@ -35,6 +35,8 @@ async def _registry_ctx(app: web.Application) -> AsyncIterator[None]:
             app[ACCESS] = auth.access
         background = Background(services, config)
         background.start()
+        services.health.add("jobservice", background.check)
+        services.health.add("portal", ui.check)
         try:
             yield
         finally:

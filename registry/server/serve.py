@@ -22,7 +22,7 @@ from registry.server.wiring import open_registry
 from registry.server.app import create_app
 from registry.http.inflight import INFLIGHT
 from registry.http.protocol_errors import JsonErrorAppRunner
-from registry.server import metrics
+from registry.server import listening, metrics
 from registry.server.logs import AccessLog, configure_logging
 
 log = logging.getLogger("berth")
@@ -131,6 +131,7 @@ def _serve(config: Config, shared: metrics.SharedMetrics | None) -> int:
     asyncio.run(prepare(config))
     scheme = "https" if config["http.tls_certificate"] else "http"
     shown_host = f"[{host}]" if ":" in host else host
+    listening.record(config.data_dir, listening.local_url(scheme, host, port))
     log.info("Berth listening on %s://%s:%d with %d worker(s); data in %s",
              scheme, shown_host, port, workers, config.data_dir)
     if workers == 1:
