@@ -11,12 +11,12 @@ whoever can reach the registry.
 """
 from __future__ import annotations
 
-import contextlib
+import logging
 import os
 import shutil
 import socket
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +29,9 @@ from registry.config import Config, ConfigError
 from registry.core import metrics
 from registry.core.services import Services
 from registry.http.appkeys import SERVICES
+
+log = logging.getLogger("berth.metrics")
+
 
 def check(config: Config) -> None:
     if not config["metric.enabled"]:
@@ -88,7 +91,14 @@ class _Scrape:
 
 
 async def exposition(services: Services) -> bytes:
-    figures = metrics.registry_families(await services.catalog.figures(), await services.uploads.open_sessions())
+    """Everything recorded, and the figures read now; when the database cannot answer, the
+    recorded metrics still go out (an outage is when they are wanted most)."""
+    try:
+        figures = metrics.registry_families(await services.catalog.figures(),
+                                            await services.uploads.open_sessions())
+    except Exception:
+        log.warning("metrics: project figures could not be read", exc_info=True)
+        figures = []
     return generate_latest(_Scrape(figures))
 
 
@@ -103,18 +113,17 @@ def metrics_app(config: Config, registry_app: web.Application) -> web.Applicatio
     return app
 
 
-@contextlib.asynccontextmanager
-async def metrics_listener(config: Config, registry_app: web.Application,
-                           sock: socket.socket | None) -> AsyncIterator[None]:
-    """Serve the metrics on ``sock`` (none: metrics are off) while the registry runs."""
+async def start_listener(config: Config, registry_app: web.Application,
+                         sock: socket.socket | None) -> web.AppRunner | None:
+    """Serve the metrics on ``sock`` (None: metrics are off); the caller cleans the runner up."""
     if sock is None:
-        yield
-        return
+        return None
     metrics.worker_started()
     runner = web.AppRunner(metrics_app(config, registry_app), access_log=None, handle_signals=False)
     await runner.setup()
     try:
         await web.SockSite(runner, sock).start()
-        yield
-    finally:
+    except BaseException:
         await runner.cleanup()
+        raise
+    return runner

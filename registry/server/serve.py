@@ -97,21 +97,24 @@ async def _serve_until_signalled(config: Config, sock: socket.socket, announce: 
     metrics_sock = (_listen(config["http.host"], config["metric.port"], reuse_port=config["http.workers"] > 1)
                     if config["metric.enabled"] else None)
     await runner.setup()
+    scrapes = None
     try:
         site = web.SockSite(runner, sock, shutdown_timeout=timeout, ssl_context=_ssl_context(config))
         await site.start()
-        async with metrics.metrics_listener(config, app, metrics_sock):
-            stop = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for signum in (signal.SIGTERM, signal.SIGINT):
-                loop.add_signal_handler(signum, stop.set)
-            await stop.wait()
-            if announce:
-                log.info("Berth shutting down: no new connections; running requests get %.0fs", timeout)
-            await site.stop()
-            if not await app[INFLIGHT].drained(timeout):
-                log.warning("shutdown: requests still running after %.0fs are cut off", timeout)
+        scrapes = await metrics.start_listener(config, app, metrics_sock)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await stop.wait()
+        if announce:
+            log.info("Berth shutting down: no new connections; running requests get %.0fs", timeout)
+        await site.stop()
+        if not await app[INFLIGHT].drained(timeout):
+            log.warning("shutdown: requests still running after %.0fs are cut off", timeout)
     finally:
+        if scrapes is not None:
+            await scrapes.cleanup()
         await runner.cleanup()
 
 

@@ -123,3 +123,19 @@ def test_core_figures_move_after_real_work(two_workers):
 def test_metrics_are_off_unless_enabled_and_never_on_the_registry_port(fresh_berth):
     server = fresh_berth()
     assert requests.get(f"{server.url}/metrics", timeout=5).status_code == 404
+
+
+@pytest.mark.parametrize("metric, message", [
+    ({"enabled": True, "port": 0}, "metric.port must be between 1 and 65535"),
+    ({"enabled": True, "path": "metrics"}, "metric.path must be a path starting with /"),
+    ({"enabled": True, "port": "same"}, "metric.port must differ from http.port"),
+])
+def test_wrong_metric_settings_stop_the_start_with_their_name(tmp_path, metric, message):
+    port = free_port()
+    if metric.get("port") == "same":
+        metric = {**metric, "port": port}
+    server = BerthServer(tmp_path / "data", settings={"metric": metric}, port=port)
+    with pytest.raises(RuntimeError) as refused:
+        server.start(timeout=10)
+    assert message in str(refused.value)
+    assert server.proc.wait(5) == 2
