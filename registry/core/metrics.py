@@ -26,6 +26,9 @@ _LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 
                     30.0, 60.0, 300.0)
 
 
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 @dataclass(frozen=True, slots=True)
 class ProjectFigures:
     """What Harbor's exporter reports about one project, read when scraped."""
@@ -56,6 +59,7 @@ class _Metrics:
             "berth_http_request_bytes", "Request body bytes received", ["route", "method"])
         self.http_sent = Counter(
             "berth_http_response_bytes", "Response bytes sent", ["route", "method"])
+        self.http_children: dict[tuple[str, str, int], tuple] = {}
         self.storage_duration = Histogram(
             "berth_storage_operation_duration_seconds", "Blob store operations, by driver and operation",
             ["driver", "operation"], buckets=_LATENCY_BUCKETS)
@@ -125,12 +129,21 @@ def request_ended() -> None:
 
 def request_answered(route: str, method: str, code: int, seconds: float, received: int, sent: int) -> None:
     m = _metrics()
-    m.http_requests.labels(route, method, str(code)).inc()
-    m.http_duration.labels(route, method).observe(seconds)
+    if method not in _METHODS:  # clients choose the method: any other word would be a new series
+        method = "other"
+    key = (route, method, code)
+    children = m.http_children.get(key)
+    if children is None:  # a label lookup costs more than the update itself; routes × methods × codes is small
+        children = m.http_children[key] = (
+            m.http_requests.labels(route, method, str(code)), m.http_duration.labels(route, method),
+            m.http_received.labels(route, method), m.http_sent.labels(route, method))
+    requests, duration, received_bytes, sent_bytes = children
+    requests.inc()
+    duration.observe(seconds)
     if received:
-        m.http_received.labels(route, method).inc(received)
+        received_bytes.inc(received)
     if sent:
-        m.http_sent.labels(route, method).inc(sent)
+        sent_bytes.inc(sent)
 
 
 # --- storage ------------------------------------------------------------------------

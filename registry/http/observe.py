@@ -33,7 +33,8 @@ def request_id_of(value: str | None) -> str:
 
 
 def name_route(request: web.Request, template: str) -> None:
-    """Name the route of a request a catch-all route dispatches further (/v2/)."""
+    """Name the route of a request a catch-all route dispatches further (/v2/): the router
+    only knows the catch-all."""
     request["route"] = template
 
 
@@ -45,19 +46,15 @@ def seconds_since_start(request: BaseRequest, measured: float) -> float:
 
 
 def route_of(request: BaseRequest) -> str:
-    """The route template of a request: named by its dispatcher, else the router's resource."""
-    named = request.get("route")
-    if named:
-        return named
-    if not isinstance(request, web.Request):  # aiohttp refused it before routing
-        return UNMATCHED
-    resource = request.match_info.route.resource
-    return resource.canonical if resource is not None else UNMATCHED
+    """The route template of a request; requests aiohttp refused before routing have none."""
+    return request.get("route", UNMATCHED)
 
 
 @web.middleware
 async def request_middleware(request: web.Request, handler) -> web.StreamResponse:
     request["started"] = time.perf_counter()
+    resource = request.match_info.route.resource
+    request["route"] = resource.canonical if resource is not None else UNMATCHED
     request_id = request["request_id"] = request_id_of(request.headers.get(HEADER))
     token = REQUEST_ID.set(request_id)
     metrics.request_started()

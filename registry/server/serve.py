@@ -26,6 +26,9 @@ from registry.server import listening, metrics
 from registry.server.logs import AccessLog, configure_logging
 
 log = logging.getLogger("berth")
+# Held back from process start until a process can handle them, so an early SIGTERM stops a
+# starting worker gracefully instead of killing it.
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 
 def _ssl_context(config: Config) -> ssl.SSLContext | None:
@@ -104,8 +107,9 @@ async def _serve_until_signalled(config: Config, sock: socket.socket, announce: 
         scrapes = await metrics.start_listener(config, app, metrics_sock)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
+        for signum in STOP_SIGNALS:
             loop.add_signal_handler(signum, stop.set)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
         await stop.wait()
         if announce:
             log.info("Berth shutting down: no new connections; running requests get %.0fs", timeout)
@@ -137,6 +141,7 @@ def _serve(config: Config, shared: metrics.SharedMetrics | None) -> int:
     listening.record(config.data_dir, listening.local_url(scheme, host, port))
     log.info("Berth listening on %s://%s:%d with %d worker(s); data in %s",
              scheme, shown_host, port, workers, config.data_dir)
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)  # workers inherit it
     if workers == 1:
         _serve_one(config, _listen(host, port, reuse_port=False), announce=True)
         log.info("Berth stopped")
@@ -168,6 +173,7 @@ def _serve(config: Config, shared: metrics.SharedMetrics | None) -> int:
     stopping: list[int] = []
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     status = 0
     for child in children:
         while True:

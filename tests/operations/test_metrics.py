@@ -64,9 +64,19 @@ def test_one_scrape_counts_the_requests_of_every_worker(two_workers):
         assert value(samples, "berth_http_response_bytes_total", route="/v2/", method="GET") > 0
         workers = {labels["pid"] for name, labels, _ in samples if name == "berth_worker_start_time_seconds"}
         assert len(workers) == 2
-    # Route templates, never raw paths: digests and repository names do not become series.
-    routes = {labels["route"] for name, labels, _ in samples if name == "berth_http_requests_total"}
-    assert routes <= {"/v2/", "(unmatched)"}
+    # Route templates, never raw paths, and known methods: what clients choose does not become series.
+    for i in range(5):
+        requests.get(f"{server.url}/no/such/path/{i}", timeout=5)
+        for method in ("PROPFIND", "MKCOL"):  # HTTP methods Berth serves nowhere
+            requests.request(method, f"{server.url}/v2/library/x{i}/manifests/sha256:{i:064x}", timeout=5)
+        # A method HTTP's parser refuses is answered 400 by aiohttp itself, before any route.
+        assert requests.request(f"BREW{i}", f"{server.url}/v2/", timeout=5).status_code == 400
+    samples = scrape(server, port)
+    series = {(labels["route"], labels["method"]) for name, labels, _ in samples
+              if name == "berth_http_requests_total"}
+    assert series == {("/v2/", "GET"), ("(unmatched)", "GET"), ("(unmatched)", "other"),
+                      ("/v2/{name}/manifests/{reference}", "other")}
+    assert "Traceback" not in server.log(100_000)
 
 
 def test_core_figures_move_after_real_work(two_workers):
