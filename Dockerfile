@@ -18,8 +18,10 @@ ENV BERTH_DATA_DIR=/data \
     BERTH_HTTP_HOST=0.0.0.0 \
     PYTHONUNBUFFERED=1
 
+# `berth healthcheck` reads /api/v2.0/health where `berth serve` says it listens (a record in
+# the data directory), so it follows the port whether a config file, BERTH_HTTP_PORT or --port set it.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
-    CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:5000/api/v2.0/ping', timeout=4)"
+    CMD ["berth", "healthcheck", "--timeout", "4"]
 
 ENTRYPOINT ["berth"]
 CMD ["serve"]

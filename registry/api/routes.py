@@ -40,7 +40,7 @@ class Route:
 ROUTES: list[Route] = [
     Route("GET", "/ping", None, "Liveness check (text Pong)", "system", errors=(), returns="text", anonymous=True),
     Route("HEAD", "/ping", None, "Liveness check without a body", "system", errors=(), anonymous=True),
-    Route("GET", "/health", system.health, "Health of Berth and its database and storage", "system", errors=(),
+    Route("GET", "/health", system.health, "Health of each component: core, portal, jobservice, registry, database", "system", errors=(),
           returns="Health", anonymous=True),
     Route("GET", "/systeminfo", system.systeminfo, "General information (fewer fields for anonymous callers)",
           "system", errors=(401,), returns="GeneralInfo", anonymous=True),

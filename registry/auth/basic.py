@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import time
 
+from registry.core import metrics
 from registry.core.accounts import AccountService
 from registry.core.audit import AuditTrail
 from registry.core.errors import RegistryError
@@ -101,6 +102,7 @@ class BasicAuthenticator:
             login = await self.accounts.check_login(username, password)
         if login is None:
             self.throttle.failed(f"user:{username}", f"addr:{client}")
+            metrics.auth_failed("password")
             self.audit.record(username, "login_failed", username, "user", "failure", client)
             raise RegistryError("UNAUTHORIZED", "invalid username or password")
         self.throttle.succeeded(f"user:{username}")

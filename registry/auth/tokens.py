@@ -15,6 +15,7 @@ import jwt
 
 from registry.auth.access import Scope
 from registry.auth.signing_key import SigningKey
+from registry.core import metrics
 
 MIN_LIFETIME = 60
 LEEWAY = 5
@@ -65,6 +66,7 @@ class TokenAuthority:
             "access": [{"type": s.type, "name": s.name, "actions": list(s.actions)} for s in access],
             "kind": kind,
         }
+        metrics.token_issued(kind if subject else "anonymous")
         issued_at = datetime.datetime.fromtimestamp(now, datetime.timezone.utc).isoformat().replace("+00:00", "Z")
         return IssuedToken(self._sign(claims), self.lifetime, issued_at)
 
@@ -80,6 +82,7 @@ class TokenAuthority:
                               issuer=self.issuer, leeway=LEEWAY,
                               options={"require": ["exp", "nbf", "iat", "iss", "aud", "sub"]})
         except jwt.PyJWTError as exc:
+            metrics.auth_failed("token")
             raise InvalidToken(str(exc)) from None
 
     def verify(self, token: str) -> TokenClaims:
@@ -88,6 +91,7 @@ class TokenAuthority:
             if cached.expires + LEEWAY >= time.time():
                 return cached
             del self._verified[token]
+            metrics.auth_failed("token")
             raise InvalidToken("token has expired")
         claims = self._decode(token, self.service)
         access: dict[tuple[str, str], frozenset[str]] = {}

@@ -7,6 +7,7 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 
 from registry.cli.admin import add_commands
+from registry.cli.healthcheck import add_command as add_healthcheck
 from registry.cli.maintenance import add_commands as add_maintenance_commands
 from registry.config import ConfigError, load_config
 
@@ -65,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_commands(commands, _config_args, _load)
     add_maintenance_commands(commands, _config_args, _load)
+    add_healthcheck(commands, _config_args, _load)
 
     agent = commands.add_parser("agent", help="node agent: image pulls the kubelet way", add_help=False)
     agent.set_defaults(run=None)

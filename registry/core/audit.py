@@ -12,6 +12,8 @@ Entry = tuple[str, str, str, str, str, str, float]
 
 
 class AuditTrail(PeriodicFlusher[list[Entry]]):
+    name = "audit"
+
     def __init__(self, meta: MetaStore, interval: float = 2.0, max_pending: int = 10000) -> None:
         super().__init__(interval)
         self.meta = meta

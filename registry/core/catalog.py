@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from registry.core.errors import RegistryError
+from registry.core.metrics import ProjectFigures
 from registry.core.projects import ProjectService
 from registry.core.rbac import Principal
 from storage.meta.catalog import RepositorySummary
@@ -15,6 +16,7 @@ from storage.meta.records import ProjectRecord
 from storage.meta.store import MetaStore
 
 SEARCH_LIMIT = 100
+ALL_ROWS = 2**31 - 1  # a LIMIT every database takes
 
 
 @dataclass(slots=True)
@@ -70,6 +72,20 @@ class CatalogService:
         usage = sum((await self.meta.catalog.storage_usage()).values()) if principal.admin else None
         return Statistics(len(private), len(public), sum(counts.get(p.name, 0) for p in private),
                           sum(counts.get(p.name, 0) for p in public), usage)
+
+    async def figures(self) -> list[ProjectFigures]:
+        """Every project's counts and storage, in four queries whatever the number of projects."""
+        usage = await self.meta.catalog.storage_usage()
+        repos, _ = await self.meta.catalog.repositories(None, "", 0, ALL_ROWS)
+        counts: dict[str, list[int]] = {}
+        for repo in repos:
+            figures = counts.setdefault(repo.project, [0, 0, 0])
+            figures[0] += 1
+            figures[1] += repo.artifact_count
+            figures[2] += repo.pull_count
+        return [ProjectFigures(p.name, p.public, *counts.get(p.name, (0, 0, 0)), usage.get(p.name, 0),
+                               p.storage_limit)
+                for p in await self.meta.projects.all()]
 
     async def quotas(self, projects: list[ProjectRecord]) -> list[Quota]:
         usage = await self.meta.catalog.storage_usage()

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 
 from registry.oci.digest import Digest
 from registry.core.references import orphaned_blobs, untagged_garbage
+from registry.core import metrics
 from storage.blobs.base import BlobStore
 from storage.meta.records import BlobChild, ManifestHolds
 from storage.meta.references import Snapshot
@@ -137,6 +138,17 @@ class GarbageCollector:
         self.forget_manifest = forget_manifest
 
     async def run(self, grace: float = 3600.0, untagged: bool = False, dry_run: bool = False) -> GcReport:
+        try:
+            report = await self._run(grace, untagged, dry_run)
+        except Exception:
+            if not dry_run:
+                metrics.gc_failed()
+            raise
+        if not dry_run:
+            metrics.gc_finished(report.blobs, report.bytes, len(report.manifests))
+        return report
+
+    async def _run(self, grace: float, untagged: bool, dry_run: bool) -> GcReport:
         before = time.time() - grace
         report = GcReport(dry_run)
         refs = self.meta.references

@@ -14,11 +14,15 @@ import contextlib
 import logging
 from typing import Generic, TypeVar
 
+from registry.core import metrics
+
 log = logging.getLogger("berth")
 Batch = TypeVar("Batch")
 
 
 class PeriodicFlusher(abc.ABC, Generic[Batch]):
+    name = "batch"  # how its flushes are labelled in the metrics
+
     def __init__(self, interval: float) -> None:
         self.interval = interval
         self._task: asyncio.Task | None = None
@@ -42,17 +46,25 @@ class PeriodicFlusher(abc.ABC, Generic[Batch]):
         if batch is None:
             return 0
         try:
-            return await self.write(batch)
+            written = await self.write(batch)
         except Exception:
             log.exception("%s: could not write; keeping the batch for the next flush", type(self).__name__)
             self.keep(batch)
+            metrics.batch_flushed(self.name, 0, ok=False)
             return 0
+        metrics.batch_flushed(self.name, written, ok=True)
+        return written
 
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(self.interval)
             self._flushing = asyncio.ensure_future(self.flush())
             await asyncio.shield(self._flushing)
+
+    @property
+    def running(self) -> bool:
+        """Whether the flushing task is alive (it ends only when stopped)."""
+        return self._task is not None and not self._task.done()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"{type(self).__name__}-flush")

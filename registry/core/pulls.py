@@ -18,6 +18,8 @@ Pending = dict[tuple[str, str], PullEvent]
 
 
 class PullCounter(PeriodicFlusher[Pending]):
+    name = "pulls"
+
     def __init__(self, meta: MetaStore, interval: float = 5.0) -> None:
         super().__init__(interval)
         self.meta = meta

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from registry.oci.digest import Digest
 from registry.core.errors import RegistryError, upload_unknown
+from registry.core import metrics
 from registry.core.links import BlobLinks
 from storage.blobs.base import BlobStore, BlobUploadUnknown
 from storage.meta.store import MetaStore
@@ -80,7 +81,12 @@ class UploadService:
         await self.blobs.upload_start(upload_id)
         await self.meta.uploads.create(upload_id, repo, client)
         self._hashes[upload_id] = _HashState(hashlib.sha256(), 0)
+        metrics.upload_started()
         return upload_id
+
+    async def open_sessions(self) -> int:
+        """Upload sessions open across the registry (every process, every restart)."""
+        return len(await self.meta.uploads.stale(time.time() + 1))  # every session touched until now
 
     async def _session(self, repo: str, upload_id: str) -> int:
         """The session's current size; BLOB_UPLOAD_UNKNOWN when it is not this repo's."""
@@ -147,7 +153,7 @@ class UploadService:
             size = await self._session(repo, upload_id)
             actual = await self._digest_of_upload(upload_id, expected.algorithm, size)
             if actual != expected.hex:
-                await self._discard(upload_id)
+                await self._discard(upload_id, "invalid")
                 raise RegistryError(
                     "DIGEST_INVALID", "provided digest did not match uploaded content",
                     {"expected": str(expected), "actual": f"{expected.algorithm}:{actual}"},
@@ -155,11 +161,12 @@ class UploadService:
             try:
                 await self.links.check_quota(repo, [(str(expected), size)])
             except RegistryError:
-                await self._discard(upload_id)
+                await self._discard(upload_id, "invalid")
                 raise
             await self.blobs.upload_commit(upload_id, expected)
             await self.meta.uploads.delete(upload_id)
             self._forget(upload_id)
+            metrics.upload_ended("committed")
             if not await self.links.link(repo, str(expected), size):
                 # Garbage collection deleted the stored copy between the commit and the link.
                 raise RegistryError("UNAVAILABLE", "the blob was collected while this upload finished; push it again",
@@ -168,12 +175,13 @@ class UploadService:
 
     async def cancel(self, repo: str, upload_id: str) -> None:
         await self._session(repo, upload_id)
-        await self._discard(upload_id)
+        await self._discard(upload_id, "cancelled")
 
-    async def _discard(self, upload_id: str) -> None:
+    async def _discard(self, upload_id: str, outcome: str) -> None:
         await self.blobs.upload_abort(upload_id)
         await self.meta.uploads.delete(upload_id)
         self._forget(upload_id)
+        metrics.upload_ended(outcome)
 
     def _forget(self, upload_id: str) -> None:
         self._hashes.pop(upload_id, None)
@@ -184,7 +192,7 @@ class UploadService:
         cutoff = time.time() - self.limits.stale_after
         stale = await self.meta.uploads.stale(cutoff)
         for upload_id in stale:
-            await self._discard(upload_id)
+            await self._discard(upload_id, "purged")
         async for upload_id, mtime in self.blobs.list_uploads():
             if mtime < cutoff and await self.meta.uploads.get(upload_id) is None:
                 await self.blobs.upload_abort(upload_id)

@@ -14,6 +14,7 @@ import logging
 
 import aiohttp
 
+from registry.core import metrics
 from registry.core.webhooks import ArtifactEvent, Delivery, WebhookPolicies
 
 log = logging.getLogger("berth.webhooks")
@@ -37,7 +38,13 @@ class WebhookDelivery:
             self.queue.put_nowait(event)
         except asyncio.QueueFull:
             self.dropped += 1
+            metrics.webhook_outcome("dropped")
             log.warning("webhook queue full; dropped %s of %s", event.type, event.repository)
+
+    @property
+    def running(self) -> bool:
+        """Whether every sender is alive (they end only when stopped)."""
+        return bool(self._tasks) and not any(task.done() for task in self._tasks)
 
     def start(self) -> None:
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
@@ -77,13 +84,16 @@ class WebhookDelivery:
                 async with self._session.post(delivery.target.address, data=body, headers=headers,
                                               ssl=ssl) as response:
                     if response.status < 300:
+                        metrics.webhook_outcome("delivered")
                         return True
                     reason = f"HTTP {response.status}"
             except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
                 reason = f"{type(exc).__name__}: {exc}"
+            metrics.webhook_attempt_failed()
             log.info("webhook to %s failed (%s), attempt %d of %d", delivery.target.address, reason,
                      attempt + 1, self.retries + 1)
             if attempt < self.retries:
                 await asyncio.sleep(self.backoff * 2 ** attempt)
         log.warning("webhook %s to %s given up", delivery.payload["type"], delivery.target.address)
+        metrics.webhook_outcome("failed")
         return False

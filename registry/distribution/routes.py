@@ -17,6 +17,7 @@ from registry.core.errors import RegistryError
 from registry.core.names import validate_name
 from registry.distribution import blobs, discovery, manifests, uploads
 from registry.http.appkeys import ACCESS
+from registry.http.observe import name_route
 
 Handler = Callable[[web.Request, str, str], Awaitable[web.StreamResponse]]
 
@@ -45,6 +46,15 @@ _ROUTES: list[tuple[re.Pattern[str], dict[str, tuple[Handler, tuple[str, ...]]]]
 ]
 
 
+def _template(pattern: re.Pattern[str]) -> str:
+    """How logs and metrics name a route of the table: ``/v2/{name}/blobs/{reference}``."""
+    tail = re.sub(r"\(\?P<name>[^)]*\)", "{name}", pattern.pattern.strip("^$"))
+    return "/v2/" + re.sub(r"\(\?P<ref>([^)]*)\)", lambda m: m[1] if m[1].isalpha() else "{reference}", tail)
+
+
+_TEMPLATES = {pattern: _template(pattern) for pattern, _ in _ROUTES}
+
+
 def _unsupported(method: str, allowed: dict) -> RegistryError:
     error = RegistryError("UNSUPPORTED", f"method {method} is not supported here", status=405)
     error.headers["Allow"] = ", ".join(sorted(allowed))
@@ -55,12 +65,14 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     tail = request.match_info.get("tail", "")
     access = request.app[ACCESS]
     if tail in ("", "/"):
+        name_route(request, "/v2/")
         if request.method not in ("GET", "HEAD"):
             raise _unsupported(request.method, {"GET": 0, "HEAD": 0})
         request["identity"] = await access.authorize(request, [])
         return web.Response(headers={"Docker-Distribution-API-Version": "registry/2.0"},
                             content_type="application/json", text="{}")
     if tail == "_catalog":
+        name_route(request, "/v2/_catalog")
         if request.method != "GET":
             raise _unsupported(request.method, {"GET": 0})
         request["identity"] = await access.authorize(request, [Scope("registry", "catalog", ("*",))])
@@ -69,6 +81,7 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
         match = pattern.match(tail)
         if match is None:
             continue
+        name_route(request, _TEMPLATES[pattern])
         method = "GET" if request.method == "HEAD" and "HEAD" not in methods else request.method
         if method not in methods:
             raise _unsupported(request.method, methods)

@@ -37,6 +37,7 @@ def _check_service(service: str | None, expected: str) -> None:
 async def _issue(request: web.Request, principal: Principal, scopes: list[Scope], refresh: bool) -> dict:
     state = request.app[TOKEN_SERVICE]
     granted = await state.access.grant(principal, scopes)
+    request["identity"] = principal  # named in the access log
     token = state.tokens.issue(principal.name, principal.kind, granted)
     body = {"token": token.token, "access_token": token.token, "expires_in": token.expires_in,
             "issued_at": token.issued_at}

@@ -16,6 +16,7 @@ from registry.distribution.routes import add_routes
 from registry.http.audit import audit_middleware
 from registry.http.errors import error_middleware
 from registry.http.inflight import INFLIGHT, Inflight
+from registry.http.observe import answer_request_id, request_middleware
 from registry.http.appkeys import ACCESS, AUTH, CONFIG, SERVICES
 from registry.server.background import Background
 from registry.server.wiring import open_registry
@@ -34,6 +35,8 @@ async def _registry_ctx(app: web.Application) -> AsyncIterator[None]:
             app[ACCESS] = auth.access
         background = Background(services, config)
         background.start()
+        services.health.add("jobservice", background.check)
+        services.health.add("portal", ui.check)
         try:
             yield
         finally:
@@ -45,11 +48,12 @@ async def _registry_ctx(app: web.Application) -> AsyncIterator[None]:
 def create_app(config: Config) -> web.Application:
     inflight = Inflight()
     app = web.Application(
-        middlewares=[inflight.middleware, error_middleware, audit_middleware],
+        middlewares=[request_middleware, inflight.middleware, error_middleware, audit_middleware],
         client_max_size=config["limits.max_json_body_bytes"],
         handler_args={"max_field_size": 16384, "max_line_size": 16384},
     )
     app[INFLIGHT] = inflight
+    app.on_response_prepare.append(answer_request_id)
     app[CONFIG] = config
     app[ACCESS] = OpenAccess()
     app.cleanup_ctx.append(_registry_ctx)

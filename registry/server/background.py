@@ -50,6 +50,16 @@ class Background:
         self._upkeep = [asyncio.create_task(_repeat(every, job, what), name=what)
                         for every, job, what in self._jobs()]
 
+    async def check(self) -> None:
+        """The health probe of the background work (Harbor's "jobservice"): every job alive."""
+        stopped = [name for name, alive in (("pull counters", self.services.pulls.running),
+                                            ("audit trail", self.services.audit.running),
+                                            ("webhook delivery", self.services.webhooks.running))
+                   if not alive]
+        stopped += [task.get_name() for task in self._upkeep if task.done()]
+        if stopped:
+            raise RuntimeError("stopped: " + ", ".join(stopped))
+
     async def stop(self) -> None:
         for task in self._upkeep:
             task.cancel()

@@ -24,9 +24,13 @@ from registry.distribution.mirror import create_mirror_app
 from registry.http.appkeys import SERVICES
 from registry.http.inflight import INFLIGHT
 from registry.http.protocol_errors import JsonErrorAppRunner
+from registry.server import listening, metrics
+from registry.server.logs import AccessLog, configure_logging
 
 log = logging.getLogger("berth")
-ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tfs "%{User-Agent}i"'
+# Held back from process start until a process can handle them, so an early SIGTERM stops a
+# starting worker gracefully instead of killing it.
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 
 def _ssl_context(config: Config) -> ssl.SSLContext | None:
@@ -88,16 +92,22 @@ async def _serve_until_signalled(config: Config, sock: socket.socket, announce: 
     """
     app = create_app(config)
     timeout = float(config["http.shutdown_timeout"])
-    access_log = logging.getLogger("berth.access") if config["http.access_log"] else None
+    # The access logger sees each answer once it is sent: it writes the line and records the metrics.
+    doing = AccessLog.doing(lines=config["http.access_log"], record_metrics=config["metric.enabled"])
+    access = {"access_log": logging.getLogger("berth.access") if doing else None,
+              "access_log_class": AccessLog, "access_log_format": doing}
     runner = JsonErrorAppRunner(
         app, handle_signals=False, shutdown_timeout=timeout,
         # aiohttp closes a connection whose request has not fully arrived (or that sits idle)
         # this long after it opened or after its last response: slowloris protection.
         keepalive_timeout=float(config["http.header_timeout"]),
-        access_log=access_log, access_log_format=ACCESS_LOG_FORMAT,
+        **access,
     )
+    metrics_sock = (_listen(config["http.host"], config["metric.port"], reuse_port=config["http.workers"] > 1)
+                    if config["metric.enabled"] else None)
     await runner.setup()
     mirror: web.AppRunner | None = None
+    scrapes = None
     try:
         site = web.SockSite(runner, sock, shutdown_timeout=timeout, ssl_context=_ssl_context(config))
         await site.start()
@@ -105,16 +115,17 @@ async def _serve_until_signalled(config: Config, sock: socket.socket, announce: 
         if mirror_sock is not None:  # the transparent mirror, over the same services
             mirror = JsonErrorAppRunner(create_mirror_app(app[SERVICES], config, app[INFLIGHT]),
                                         handle_signals=False, shutdown_timeout=timeout,
-                                        keepalive_timeout=float(config["http.header_timeout"]),
-                                        access_log=access_log, access_log_format=ACCESS_LOG_FORMAT)
+                                        keepalive_timeout=float(config["http.header_timeout"]), **access)
             await mirror.setup()
             sites.append(web.SockSite(mirror, mirror_sock, shutdown_timeout=timeout,
                                       ssl_context=_ssl_context(config)))
             await sites[-1].start()
+        scrapes = await metrics.start_listener(config, app, metrics_sock)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
+        for signum in STOP_SIGNALS:
             loop.add_signal_handler(signum, stop.set)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
         await stop.wait()
         if announce:
             log.info("Berth shutting down: no new connections; running requests get %.0fs", timeout)
@@ -123,18 +134,33 @@ async def _serve_until_signalled(config: Config, sock: socket.socket, announce: 
         if not await app[INFLIGHT].drained(timeout):
             log.warning("shutdown: requests still running after %.0fs are cut off", timeout)
     finally:
+        if scrapes is not None:
+            await scrapes.cleanup()
         if mirror is not None:
             await mirror.cleanup()
         await runner.cleanup()
 
 
 def serve(config: Config) -> int:
+    configure_logging(config)
+    metrics.check(config)
+    shared = metrics.share_between_workers(config)  # before anything records a metric, and before forking
+    try:
+        return _serve(config, shared)
+    finally:
+        if shared is not None:
+            shared.remove()
+
+
+def _serve(config: Config, shared: metrics.SharedMetrics | None) -> int:
     host, port, workers = config["http.host"], config["http.port"], max(1, config["http.workers"])
     asyncio.run(prepare(config))
     scheme = "https" if config["http.tls_certificate"] else "http"
     shown_host = f"[{host}]" if ":" in host else host
+    listening.record(config.data_dir, listening.local_url(scheme, host, port))
     log.info("Berth listening on %s://%s:%d with %d worker(s); data in %s",
              scheme, shown_host, port, workers, config.data_dir)
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)  # workers inherit it
     if workers == 1:
         _serve_one(config, _listen(host, port, reuse_port=False), announce=True)
         log.info("Berth stopped")
@@ -166,6 +192,7 @@ def serve(config: Config) -> int:
     stopping: list[int] = []
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     status = 0
     for child in children:
         while True:
@@ -175,6 +202,8 @@ def serve(config: Config) -> int:
             except InterruptedError:
                 continue
         status = status or os.waitstatus_to_exitcode(code)
+        if shared is not None:
+            shared.worker_exited(child)
     log.info("Berth stopped")
     sys.stdout.flush()
     return status

@@ -31,6 +31,7 @@ from registry.core.robots import RobotService
 from registry.core.secrets import SharedSecrets
 from registry.core.services import Services
 from registry.core.sessions import SessionService
+from registry.core.timed_blobs import TimedBlobStore
 from registry.core.uploads import UploadLimits, UploadService
 from registry.core.upstreams import UpstreamRegistries
 from registry.core.webhook_delivery import WebhookDelivery
@@ -58,6 +59,7 @@ class OpenRegistry:
 
 
 def build_services(config: Config, meta: MetaStore, blob_store: BlobStore) -> Services:
+    blob_store = TimedBlobStore(blob_store, config["storage.driver"])
     limits = UploadLimits(
         max_sessions_per_client=config["limits.upload_sessions_per_client"],
         stale_after=float(config["limits.upload_stale_after"]),

@@ -17,6 +17,12 @@ async def index(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC / "index.html", headers=_HEADERS)
 
 
+async def check() -> None:
+    """The health probe of the web UI (Harbor's "portal"): its page is there to be served."""
+    if not (STATIC / "index.html").is_file():
+        raise FileNotFoundError(f"the web UI's files are missing from {STATIC}")
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/", index)
     app.router.add_static("/ui/", STATIC, append_version=True)

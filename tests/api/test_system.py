@@ -13,7 +13,8 @@ from tests.api.conftest import Api, error_code, unique, wait_for
 def test_health_ping_systeminfo(admin, anon):
     health = anon.get("/health").json()
     assert health["status"] == "healthy"
-    assert {c["name"] for c in health["components"]} == {"core", "database", "storage"}
+    assert {c["name"] for c in health["components"]} == {"core", "portal", "jobservice", "registry", "database"}
+    assert all(c["status"] == "healthy" and "error" not in c for c in health["components"])
     assert anon.get("/ping").text == "Pong"
     public = anon.get("/systeminfo").json()
     assert public["auth_mode"] == "db_auth" and "registry_url" not in public
