@@ -18,10 +18,13 @@ from registry.agent.dockerconfig import load_docker_config
 from registry.agent.documents import load_documents
 from registry.agent.errors import AgentError, InputError
 from registry.agent.events import Event, tabulate
+from registry.agent.image_manager import pull_with_credentials
+from registry.agent.layout_runtime import LayoutRuntime
 from registry.agent.node import DEFAULT_ATTEMPTS, NodeAgent
 from registry.agent.platform import Platform
 from registry.agent.progress import Progress, TerminalProgress, human_size
 from registry.agent.puller import Puller
+from registry.agent.runtime import ImageRuntime
 from registry.oci.reference import ImageReference, ReferenceError
 from registry.agent.secret_yaml import DEFAULT_SERVER, render
 from registry.agent.secrets import DEFAULT_NAMESPACE, SecretPool, is_secret
@@ -71,6 +74,18 @@ def _progress(args: argparse.Namespace) -> Progress:
     return Progress() if args.quiet else TerminalProgress(sys.stderr)
 
 
+def _runtime(args: argparse.Namespace) -> ImageRuntime:
+    """The node's runtime over CRI with ``--runtime-endpoint``, else the agent's own OCI-layout store."""
+    if args.runtime_endpoint is not None:
+        from registry.agent.cri.runtime import CriRuntime, default_endpoint  # grpc only when a runtime is used
+
+        return CriRuntime(args.runtime_endpoint or default_endpoint())
+    daemon = load_daemon_config(args.daemon_json) if args.daemon_json else DaemonConfig()
+    store = ContentStore(args.state)
+    return LayoutRuntime(store, Puller(store, daemon=daemon, platform=_platform(args.platform),
+                                       progress=_progress(args)))
+
+
 def _watch(pod: PodSpec, event: Event) -> None:
     """Events as they happen (like ``kubectl get events -w``): back-offs can take minutes."""
     print(f"{event.type:<8} {event.reason:<10} pod/{pod.name}: {event.message}", file=sys.stderr, flush=True)
@@ -84,11 +99,10 @@ async def _run(args: argparse.Namespace) -> int:
         secrets.add_documents([doc for doc in docs if is_secret(doc)], args.namespace)
         for doc in docs:
             pods.extend(pods_from_document(doc, args.namespace))
-    daemon = load_daemon_config(args.daemon_json) if args.daemon_json else DaemonConfig()
     node_keyring = load_docker_config(args.docker_config) if args.docker_config else None
-    async with NodeAgent(args.state, secrets=secrets, node_keyring=node_keyring, daemon=daemon,
-                         platform=_platform(args.platform), progress=_progress(args), attempts=args.attempts,
-                         backoff_scale=args.fast_backoff, on_event=None if args.quiet else _watch) as agent:
+    async with NodeAgent(args.state, runtime=_runtime(args), secrets=secrets, node_keyring=node_keyring,
+                         attempts=args.attempts, backoff_scale=args.fast_backoff,
+                         on_event=None if args.quiet else _watch) as agent:
         results = await agent.run(pods)
     if args.json:
         print(json.dumps({"pods": [result.to_json() for result in results]}, indent=2))
@@ -105,13 +119,14 @@ async def _pull(args: argparse.Namespace) -> int:
     keyring = load_secrets(args.secret, DEFAULT_NAMESPACE).all_credentials()
     if args.docker_config:
         keyring.extend(load_docker_config(args.docker_config))
-    daemon = load_daemon_config(args.daemon_json) if args.daemon_json else DaemonConfig()
-    store = ContentStore(args.state)
-    async with Puller(store, daemon=daemon, platform=_platform(args.platform), progress=_progress(args)) as puller:
-        result = await puller.pull_any(ref, keyring.lookup(ref))
+    ref = ref.with_default_tag()
+    async with _runtime(args) as runtime:
+        pulled = await pull_with_credentials(runtime, ref, keyring.lookup(ref))
+        image = await runtime.status(ref)
     if args.json:
-        print(json.dumps({"reference": result.record.name, "digest": result.record.repo_digest,
-                          "manifest": result.record.digest, "imageID": result.image_id, "size": result.size}))
+        digests = [d.partition("@")[2] for d in (image.repo_digests if image else ()) if d.startswith(f"{ref.name}@")]
+        print(json.dumps({"reference": str(ref), "digest": digests[0] if digests else "", "imageID": pulled.image_ref,
+                          "size": image.size if image else 0}))
     return 0
 
 
@@ -180,6 +195,10 @@ def _add_sources(parser: argparse.ArgumentParser, *, json_flag: bool = True) -> 
     parser.add_argument("--docker-config", metavar="FILE", help="node-level Docker config.json with auths")
     parser.add_argument("--daemon-json", metavar="FILE", help="Docker daemon.json (insecure-registries, registry-mirrors)")
     parser.add_argument("--platform", help="os/architecture[/variant] to pick from indexes (default: this machine)")
+    parser.add_argument("--runtime-endpoint", nargs="?", const="", metavar="unix:///SOCKET",
+                        help="pull into the node's container runtime over CRI (the kubelet's "
+                             "--container-runtime-endpoint); without a value, containerd's or CRI-O's default socket. "
+                             "Without this option images go to the agent's own OCI-layout store under --state")
     parser.add_argument("--quiet", "-q", action="store_true", help="no pull progress on standard error")
     if json_flag:
         parser.add_argument("--json", action="store_true", help="machine-readable output")

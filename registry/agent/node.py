@@ -22,9 +22,11 @@ from registry.agent.image_manager import (
     ImageStatus,
 )
 from registry.agent.keyring import Keyring
+from registry.agent.layout_runtime import LayoutRuntime
 from registry.agent.platform import Platform
 from registry.agent.progress import Progress
 from registry.agent.puller import Puller
+from registry.agent.runtime import ImageRuntime
 from registry.agent.secrets import SecretPool
 from registry.agent.store import ContentStore
 from registry.agent.workloads import ContainerSpec, PodSpec
@@ -100,23 +102,28 @@ class PodResult:
 class NodeAgent:
     """Runs pods' image work on this node. Use as ``async with NodeAgent(state_dir) as agent``.
 
-    ``secrets`` are the pull Secrets pods may name; ``node_keyring`` plays the node's
-    ``config.json``; ``attempts`` bounds how many pulls a failing image gets;
-    ``backoff_scale`` divides the kubelet's back-off durations.
+    ``runtime`` is where images go: the node's container runtime over CRI, or (the
+    default) the agent's own OCI-layout store under ``state_dir``, which ``daemon``,
+    ``platform`` and ``progress`` configure. ``secrets`` are the pull Secrets pods may
+    name; ``node_keyring`` plays the node's ``config.json``; ``attempts`` bounds how
+    many pulls a failing image gets; ``backoff_scale`` divides the kubelet's back-off.
     """
 
-    def __init__(self, state_dir: str | os.PathLike[str], *, secrets: SecretPool | None = None,
+    def __init__(self, state_dir: str | os.PathLike[str], *, runtime: ImageRuntime | None = None,
+                 secrets: SecretPool | None = None,
                  node_keyring: Keyring | None = None, daemon: DaemonConfig | None = None,
                  platform: Platform | None = None, progress: Progress | None = None,
                  attempts: int = DEFAULT_ATTEMPTS, backoff_scale: float = 1.0, node_name: str | None = None,
                  on_event: Callable[[PodSpec, Event], None] | None = None):
         if attempts < 1:
             raise ValueError("attempts must be at least 1")
-        self.store = ContentStore(state_dir)
+        if runtime is None:
+            store = ContentStore(state_dir)
+            runtime = LayoutRuntime(store, Puller(store, daemon=daemon, platform=platform, progress=progress))
+        self.runtime = runtime
         self.secrets = secrets or SecretPool()
-        self.puller = Puller(self.store, daemon=daemon, platform=platform, progress=progress)
         self.backoff = Backoff(scale=backoff_scale)
-        self.images = ImageManager(self.store, self.puller, self.backoff, [node_keyring] if node_keyring else [])
+        self.images = ImageManager(runtime, self.backoff, [node_keyring] if node_keyring else [])
         self.attempts = attempts
         self.node_name = node_name or socket.gethostname()
         self._on_event = on_event
@@ -128,7 +135,7 @@ class NodeAgent:
         await self.close()
 
     async def close(self) -> None:
-        await self.puller.close()
+        await self.runtime.close()
 
     async def run(self, pods: list[PodSpec]) -> list[PodResult]:
         """Handle pods one after another (the kubelet's default: serialized image pulls)."""
