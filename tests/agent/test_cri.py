@@ -1,0 +1,183 @@
+"""The node agent driving a real containerd over CRI, as the kubelet does, with Berth (token
+auth, a private project) as the registry: what it pulls is what ``ctr -n k8s.io images ls``
+shows, and every failure leaves nothing in the runtime.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+
+from tests.conftest import ADMIN
+from tests.support.admin import add_project
+from tests.support.client import RegistryClient
+from tests.support.containerd import CRI_NAMESPACE, Containerd
+from tests.support.images import make_image
+from tests.support.server import ROOT, BerthServer
+from tests.walkthrough.agent import deployment_for, events, run_agent
+
+PROJECT = "gxs-project"
+
+POD = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: {name}
+spec:
+{secrets}  containers:
+  - name: app
+    image: {image}
+    imagePullPolicy: {policy}
+"""
+
+
+@pytest.fixture(scope="module")
+def runtime():
+    """containerd with its CRI plugin on, private root, state and socket."""
+    daemon = Containerd(cri=True).start()
+    yield daemon
+    daemon.stop()
+
+
+@pytest.fixture(scope="module")
+def berth(tmp_path_factory):
+    """Berth with token auth and a private project, pull counters flushed every second."""
+    server = BerthServer(tmp_path_factory.mktemp("berth-cri") / "data",
+                         settings={"pulls": {"flush_interval": 1}}).start()
+    add_project(server, PROJECT)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def private_image(berth):
+    """A fresh repository of the private project holding ``:111`` and ``:latest``; its name."""
+    repo = f"{PROJECT}/nginx-{uuid.uuid4().hex[:8]}"
+    client = RegistryClient(berth.url, ADMIN)
+    for tag in ("111", "latest"):
+        client.push_image(repo, make_image(layers=2), tag)
+    return repo
+
+
+def runtime_images(runtime: Containerd) -> set[str]:
+    return set(runtime.ctr("images", "ls", "-q", namespace=CRI_NAMESPACE).stdout.split())
+
+
+def pull_count(berth: BerthServer, repo: str) -> int:
+    time.sleep(1.5)  # counters are flushed every second
+    name = repo.split("/", 1)[1]
+    found = RegistryClient(berth.url, ADMIN).get(f"/api/v2.0/projects/{PROJECT}/repositories/{name}")
+    return found.json()["pull_count"] if found.status_code == 200 else 0
+
+
+def pod(tmp_path, image: str, policy: str = "IfNotPresent", secrets: tuple[str, ...] = ("harbor-pull-secret",),
+        name: str = "app") -> str:
+    """A Pod manifest file naming ``secrets`` as its imagePullSecrets."""
+    path = tmp_path / f"{name}-{uuid.uuid4().hex[:6]}.yaml"
+    listed = "".join(f"  - name: {secret}\n" for secret in secrets)
+    path.write_text(POD.format(name=name, image=image, policy=policy,
+                               secrets=f"  imagePullSecrets:\n{listed}" if secrets else ""))
+    return str(path)
+
+
+def cri_agent(runtime: Containerd, tmp_path, *args: str) -> tuple[int, dict]:
+    return run_agent(tmp_path / "state", "--runtime-endpoint", runtime.endpoint, *args)
+
+
+def test_walkthrough_deployment_pulls_once_into_containerd(runtime, berth, private_image, kubectl_secret, tmp_path):
+    manifest = tmp_path / "nginx-deployment.yaml"
+    manifest.write_text(deployment_for(berth.host).replace(f"{PROJECT}/nginx:111", f"{private_image}:111"))
+    secret = kubectl_secret("harbor-pull-secret", berth.host, *ADMIN)
+    code, report = cri_agent(runtime, tmp_path, str(manifest), "--secret", str(secret))
+    assert code == 0, report
+    assert [p["status"] for p in report["pods"]] == ["ImagesReady", "ImagesReady"]
+    messages = [m for _, m in events(report)]
+    image = f"{berth.host}/{private_image}:111"
+    assert sum(m.startswith(f'Successfully pulled image "{image}" in ') for m in messages) == 1
+    assert messages.count(f'Container image "{image}" already present on machine') == 1
+    assert image in runtime_images(runtime)
+    ids = {c["imageID"] for p in report["pods"] for c in p["containers"]}
+    assert len(ids) == 1 and ids.pop().startswith("sha256:")
+    assert pull_count(berth, private_image) == 1
+
+
+def test_always_pulls_again(runtime, berth, private_image, kubectl_secret, tmp_path):
+    secret = kubectl_secret("harbor-pull-secret", berth.host, *ADMIN)
+    image = f"{berth.host}/{private_image}:latest"
+    for _ in range(2):
+        code, report = cri_agent(runtime, tmp_path, pod(tmp_path, image, "Always"), "--secret", str(secret))
+        assert code == 0, report
+        assert [r for r, _ in events(report)] == ["Pulling", "Pulled"]
+    assert image in runtime_images(runtime)
+    # Each PullImage made containerd resolve the tag at Berth with the credential; the second
+    # found every blob already in its content store and fetched nothing, so one pull was counted.
+    resolved = f'"HEAD /v2/{private_image}/manifests/latest HTTP/1.1" 200'
+    assert berth.log(tail=10**7).count(resolved) == 2
+    assert pull_count(berth, private_image) == 1
+
+
+def test_wrong_password_gives_the_kubelets_events_and_nothing_in_the_runtime(runtime, berth, private_image,
+                                                                             kubectl_secret, tmp_path):
+    secret = kubectl_secret("harbor-pull-secret", berth.host, ADMIN[0], "not-the-password")
+    image = f"{berth.host}/{private_image}:111"
+    code, report = cri_agent(runtime, tmp_path, pod(tmp_path, image), "--secret", str(secret))
+    assert code == 1
+    assert report["pods"][0]["status"] == "ImagePullBackOff"
+    failed = [m for r, m in events(report) if r == "Failed"]
+    assert any(m.startswith(f'Failed to pull image "{image}": rpc error: code = Unknown desc = ') and "401" in m
+               for m in failed), failed
+    assert "Error: ErrImagePull" in failed and "Error: ImagePullBackOff" in failed
+    assert ("BackOff", f'Back-off pulling image "{image}"') in events(report)
+    assert not any(name.startswith(f"{berth.host}/{private_image}") for name in runtime_images(runtime))
+
+
+def test_missing_secret_pulls_anonymously_and_is_refused(runtime, berth, private_image, tmp_path):
+    image = f"{berth.host}/{private_image}:111"
+    code, report = cri_agent(runtime, tmp_path, pod(tmp_path, image))  # names a Secret it is not given
+    assert code == 1
+    reasons = [r for r, _ in events(report)]
+    assert reasons[0] == "FailedToRetrieveImagePullSecret"
+    assert {"Pulling", "Failed", "BackOff"} <= set(reasons)
+    assert report["pods"][0]["containers"][0]["reason"] == "ImagePullBackOff"
+    assert not any(name.startswith(f"{berth.host}/{private_image}") for name in runtime_images(runtime))
+
+
+def test_one_pull_per_credential_and_no_anonymous_fallback(runtime, berth, private_image, kubectl_secret, tmp_path):
+    image = f"{berth.host}/{private_image}:111"
+    files = [arg for i in (1, 2) for arg in ("--secret", str(kubectl_secret(f"wrong-{i}", berth.host, ADMIN[0],
+                                                                            f"bad-{i}")))]
+    code, report = cri_agent(runtime, tmp_path, pod(tmp_path, image, secrets=("wrong-1", "wrong-2")), *files,
+                             "--attempts", "1")
+    assert code == 1
+    failure = next(m for r, m in events(report) if r == "Failed" and m.startswith("Failed to pull"))
+    # Two PullImage calls, one per credential, and none anonymous: the kubelet's aggregate of two errors.
+    assert failure.count("rpc error:") == 2 and failure.split(": ", 1)[1].startswith("["), failure
+    files += ["--secret", str(kubectl_secret("right", berth.host, *ADMIN))]
+    code, report = cri_agent(runtime, tmp_path, pod(tmp_path, image, secrets=("wrong-1", "wrong-2", "right")), *files)
+    assert code == 0, report
+    assert image in runtime_images(runtime)
+
+
+def test_never_uses_only_what_the_runtime_has(runtime, berth, private_image, kubectl_secret, tmp_path):
+    image = f"{berth.host}/{private_image}:111"
+    code, report = cri_agent(runtime, tmp_path, pod(tmp_path, image, "Never", secrets=()))
+    assert code == 1
+    assert events(report)[0] == ("ErrImageNeverPull", f'Container image "{image}" is not present with pull policy of Never')
+    secret = kubectl_secret("harbor-pull-secret", berth.host, *ADMIN)
+    done = run_agent_pull(runtime, image, secret)
+    assert done["imageID"].startswith("sha256:") and done["digest"].startswith("sha256:")
+    code, report = cri_agent(runtime, tmp_path, pod(tmp_path, image, "Never", secrets=()))
+    assert code == 0 and events(report) == [("Pulled", f'Container image "{image}" already present on machine')]
+
+
+def run_agent_pull(runtime: Containerd, image: str, secret) -> dict:
+    """``berth agent pull --runtime-endpoint``: one image, with the Secret's credentials."""
+    done = subprocess.run([sys.executable, "-m", "registry", "agent", "pull", image, "--secret", str(secret),
+                           "--runtime-endpoint", runtime.endpoint, "--json", "--quiet"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
