@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Callable
 
 from registry.agent import credential_provider
 from registry.agent.daemon_config import DaemonConfig, load_daemon_config
@@ -29,6 +30,7 @@ from registry.oci.reference import ImageReference, ReferenceError
 from registry.agent.secret_yaml import DEFAULT_SERVER, render
 from registry.agent.secrets import DEFAULT_NAMESPACE, SecretPool, is_secret
 from registry.agent.store import ContentStore
+from registry.agent.throttle import DEFAULT_BURST, DEFAULT_QPS
 from registry.agent.workloads import PodSpec, pods_from_document
 
 
@@ -56,6 +58,29 @@ def _positive(text: str) -> float:
     if value <= 0:
         raise argparse.ArgumentTypeError("must be greater than zero")
     return value
+
+
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+def _whole(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``minimum``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}")
+        return value
+    return parse
 
 
 def load_secrets(paths: list[str], namespace: str) -> SecretPool:
@@ -102,6 +127,8 @@ async def _run(args: argparse.Namespace) -> int:
     node_keyring = load_docker_config(args.docker_config) if args.docker_config else None
     async with NodeAgent(args.state, runtime=_runtime(args), secrets=secrets, node_keyring=node_keyring,
                          attempts=args.attempts, backoff_scale=args.fast_backoff,
+                         max_parallel_image_pulls=args.max_parallel_image_pulls or None,
+                         registry_pull_qps=args.registry_pull_qps, registry_burst=args.registry_burst,
                          on_event=None if args.quiet else _watch) as agent:
         results = await agent.run(pods)
     if args.json:
@@ -215,6 +242,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--attempts", type=int, default=DEFAULT_ATTEMPTS, help="pulls a failing image gets (default 3)")
     run.add_argument("--fast-backoff", type=_positive, default=1.0, metavar="N",
                      help="divide the kubelet back-off (10s doubling to 300s) by N")
+    run.add_argument("--max-parallel-image-pulls", type=_whole(0), default=1, metavar="N",
+                     help="pulls running at once; 1 (the default) is the kubelet's serializeImagePulls, 0 no limit")
+    run.add_argument("--registry-pull-qps", type=_non_negative, default=DEFAULT_QPS, metavar="QPS",
+                     help=f"PullImage calls per second before 'pull QPS exceeded' (default {DEFAULT_QPS:g}; 0: no limit)")
+    run.add_argument("--registry-burst", type=_whole(1), default=DEFAULT_BURST, metavar="N",
+                     help=f"PullImage calls allowed in a burst (default {DEFAULT_BURST})")
     _add_sources(run)
     run.set_defaults(handler=_run)
 

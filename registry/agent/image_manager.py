@@ -16,6 +16,7 @@ from registry.agent.events import NORMAL, WARNING, EventLog, go_duration
 from registry.agent.keyring import Credential, Keyring, union_lookup
 from registry.agent.policy import PullPolicy, should_pull
 from registry.agent.runtime import ImageRuntime
+from registry.agent.throttle import PullSlots
 from registry.agent.workloads import ContainerSpec, PodSpec
 from registry.oci.reference import ImageReference, ReferenceError
 
@@ -70,10 +71,14 @@ async def pull_with_credentials(runtime: ImageRuntime, ref: ImageReference, cred
 
 
 class ImageManager:
-    def __init__(self, runtime: ImageRuntime, backoff: Backoff, node_keyrings: list[Keyring]):
+    """``slots`` bounds the pulls running at once on the node (the kubelet's serialized puller by default)."""
+
+    def __init__(self, runtime: ImageRuntime, backoff: Backoff, node_keyrings: list[Keyring],
+                 slots: PullSlots | None = None):
         self.runtime = runtime
         self.backoff = backoff
         self.node_keyrings = node_keyrings
+        self.slots = slots or PullSlots()
 
     async def ensure(self, pod: PodSpec, container: ContainerSpec, keyring: Keyring, log: EventLog) -> ImageStatus:
         image = container.image
@@ -102,9 +107,13 @@ class ImageManager:
         if self.backoff.remaining(key) > 0:
             return self.back_off(pod, container, log)
         log.record(NORMAL, "Pulling", f'Pulling image "{image}"')
-        started = time.monotonic()
+        queued = time.monotonic()
         try:
-            pulled = await pull_with_credentials(self.runtime, ref, union_lookup(ref, [keyring, *self.node_keyrings]))
+            async with self.slots.slot():
+                started = time.monotonic()
+                pulled = await pull_with_credentials(self.runtime, ref,
+                                                     union_lookup(ref, [keyring, *self.node_keyrings]))
+                took = go_duration(time.monotonic() - started)
             size = await self._size(ref)
         except PullError as exc:
             self.backoff.next(key)
@@ -112,8 +121,8 @@ class ImageManager:
             log.record(WARNING, "Failed", f"Error: {ERR_IMAGE_PULL}")
             return ImageStatus(False, ERR_IMAGE_PULL)
         self.backoff.gc()
-        took = go_duration(time.monotonic() - started)
-        log.record(NORMAL, "Pulled", f'Successfully pulled image "{image}" in {took} ({took} including waiting). '
+        waited = go_duration(time.monotonic() - queued)
+        log.record(NORMAL, "Pulled", f'Successfully pulled image "{image}" in {took} ({waited} including waiting). '
                                      f"Image size: {size} bytes.")
         return ImageStatus(True, image_id=pulled.image_ref)
 

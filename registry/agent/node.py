@@ -29,6 +29,7 @@ from registry.agent.puller import Puller
 from registry.agent.runtime import ImageRuntime
 from registry.agent.secrets import SecretPool
 from registry.agent.store import ContentStore
+from registry.agent.throttle import DEFAULT_BURST, DEFAULT_QPS, PullSlots, throttled
 from registry.agent.workloads import ContainerSpec, PodSpec
 
 POD_INITIALIZING = "PodInitializing"
@@ -107,6 +108,9 @@ class NodeAgent:
     ``platform`` and ``progress`` configure. ``secrets`` are the pull Secrets pods may
     name; ``node_keyring`` plays the node's ``config.json``; ``attempts`` bounds how
     many pulls a failing image gets; ``backoff_scale`` divides the kubelet's back-off.
+    ``max_parallel_image_pulls`` is 1 for the kubelet's serialized pulls (pods are then
+    handled one after another), a cap, or None for no cap; ``registry_pull_qps`` (0: no
+    limit) and ``registry_burst`` throttle ``PullImage`` calls.
     """
 
     def __init__(self, state_dir: str | os.PathLike[str], *, runtime: ImageRuntime | None = None,
@@ -114,6 +118,8 @@ class NodeAgent:
                  node_keyring: Keyring | None = None, daemon: DaemonConfig | None = None,
                  platform: Platform | None = None, progress: Progress | None = None,
                  attempts: int = DEFAULT_ATTEMPTS, backoff_scale: float = 1.0, node_name: str | None = None,
+                 max_parallel_image_pulls: int | None = 1, registry_pull_qps: float = DEFAULT_QPS,
+                 registry_burst: int = DEFAULT_BURST,
                  on_event: Callable[[PodSpec, Event], None] | None = None):
         if attempts < 1:
             raise ValueError("attempts must be at least 1")
@@ -123,7 +129,9 @@ class NodeAgent:
         self.runtime = runtime
         self.secrets = secrets or SecretPool()
         self.backoff = Backoff(scale=backoff_scale)
-        self.images = ImageManager(runtime, self.backoff, [node_keyring] if node_keyring else [])
+        self.slots = PullSlots(max_parallel_image_pulls)
+        self.images = ImageManager(throttled(runtime, registry_pull_qps, registry_burst), self.backoff,
+                                   [node_keyring] if node_keyring else [], self.slots)
         self.attempts = attempts
         self.node_name = node_name or socket.gethostname()
         self._on_event = on_event
@@ -138,8 +146,14 @@ class NodeAgent:
         await self.runtime.close()
 
     async def run(self, pods: list[PodSpec]) -> list[PodResult]:
-        """Handle pods one after another (the kubelet's default: serialized image pulls)."""
-        return [await self.run_pod(pod) for pod in pods]
+        """Handle pods one after another with serialized pulls (the kubelet's default), else side by side.
+
+        Within a pod, containers are always handled in order: the kubelet never pulls one
+        pod's images in parallel.
+        """
+        if self.slots.serialized:
+            return [await self.run_pod(pod) for pod in pods]
+        return list(await asyncio.gather(*(self.run_pod(pod) for pod in pods)))
 
     async def run_pod(self, pod: PodSpec) -> PodResult:
         log = EventLog(listener=(lambda event: self._on_event(pod, event)) if self._on_event else None)
