@@ -23,6 +23,7 @@ from registry.agent.image_manager import pull_with_credentials
 from registry.agent.layout_runtime import LayoutRuntime
 from registry.agent.node import DEFAULT_ATTEMPTS, NodeAgent
 from registry.agent.platform import Platform
+from registry.agent.pull_records import VerificationPolicy
 from registry.agent.progress import Progress, TerminalProgress, human_size
 from registry.agent.puller import Puller
 from registry.agent.runtime import ImageRuntime
@@ -129,6 +130,8 @@ async def _run(args: argparse.Namespace) -> int:
                          attempts=args.attempts, backoff_scale=args.fast_backoff,
                          max_parallel_image_pulls=args.max_parallel_image_pulls or None,
                          registry_pull_qps=args.registry_pull_qps, registry_burst=args.registry_burst,
+                         verification=VerificationPolicy(args.image_pull_credentials_verification_policy),
+                         allowlist=tuple(args.preloaded_images_verification_allowlist),
                          on_event=None if args.quiet else _watch) as agent:
         results = await agent.run(pods)
     if args.json:
@@ -246,6 +249,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="pulls running at once; 1 (the default) is the kubelet's serializeImagePulls, 0 no limit")
     run.add_argument("--registry-pull-qps", type=_non_negative, default=DEFAULT_QPS, metavar="QPS",
                      help=f"PullImage calls per second before 'pull QPS exceeded' (default {DEFAULT_QPS:g}; 0: no limit)")
+    run.add_argument("--image-pull-credentials-verification-policy", metavar="POLICY",
+                     choices=[str(policy) for policy in VerificationPolicy],
+                     default=str(VerificationPolicy.NEVER_VERIFY_PRELOADED),
+                     help="which present images a pod may use only with the credentials that pulled them: "
+                          + ", ".join(str(policy) for policy in VerificationPolicy)
+                          + f" (default {VerificationPolicy.NEVER_VERIFY_PRELOADED})")
+    run.add_argument("--preloaded-images-verification-allowlist", action="append", default=[], metavar="IMAGE",
+                     help="registry/repository or registry/path/* exempt under NeverVerifyAllowlistedImages; repeatable")
     run.add_argument("--registry-burst", type=_whole(1), default=DEFAULT_BURST, metavar="N",
                      help=f"PullImage calls allowed in a burst (default {DEFAULT_BURST})")
     _add_sources(run)

@@ -15,6 +15,7 @@ from registry.agent.errors import PullError, RuntimeCallError, UnauthorizedError
 from registry.agent.events import NORMAL, WARNING, EventLog, go_duration
 from registry.agent.keyring import Credential, Keyring, union_lookup
 from registry.agent.policy import PullPolicy, should_pull
+from registry.agent.pull_records import PullRecords
 from registry.agent.runtime import ImageRuntime
 from registry.agent.throttle import PullSlots
 from registry.agent.workloads import ContainerSpec, PodSpec
@@ -71,13 +72,15 @@ async def pull_with_credentials(runtime: ImageRuntime, ref: ImageReference, cred
 
 
 class ImageManager:
-    """``slots`` bounds the pulls running at once on the node (the kubelet's serialized puller by default)."""
+    """``records`` decide whether a present image may be reused without the credentials
+    it was pulled with; ``slots`` bound the pulls running at once on the node."""
 
     def __init__(self, runtime: ImageRuntime, backoff: Backoff, node_keyrings: list[Keyring],
-                 slots: PullSlots | None = None):
+                 records: PullRecords, slots: PullSlots | None = None):
         self.runtime = runtime
         self.backoff = backoff
         self.node_keyrings = node_keyrings
+        self.records = records
         self.slots = slots or PullSlots()
 
     async def ensure(self, pod: PodSpec, container: ContainerSpec, keyring: Keyring, log: EventLog) -> ImageStatus:
@@ -95,7 +98,16 @@ class ImageManager:
             log.record(WARNING, "InspectFailed", f'Failed to inspect image "{image}": {exc}')
             log.record(WARNING, "Failed", f"Error: {IMAGE_INSPECT_ERROR}")
             return ImageStatus(False, IMAGE_INSPECT_ERROR)
-        if not should_pull(container.pull_policy, present is not None):
+        policy = container.pull_policy
+        unverified = (present is not None and policy is not PullPolicy.ALWAYS
+                      and self.records.must_pull(ref, present.id, keyring.lookup(ref)))
+        if unverified and policy is PullPolicy.NEVER:
+            log.record(WARNING, ERR_IMAGE_NEVER_PULL,
+                       f'Container image "{image}" is present with pull policy of {PullPolicy.NEVER} '
+                       "but does not have the proper auth credentials")
+            log.record(WARNING, "Failed", f"Error: {ERR_IMAGE_NEVER_PULL}")
+            return ImageStatus(False, ERR_IMAGE_NEVER_PULL)
+        if not unverified and not should_pull(policy, present is not None):
             if present is not None:
                 log.record(NORMAL, "Pulled", f'Container image "{image}" already present on machine')
                 return ImageStatus(True, image_id=present.id)
@@ -120,6 +132,7 @@ class ImageManager:
             log.record(WARNING, "Failed", f'Failed to pull image "{image}": {exc}')
             log.record(WARNING, "Failed", f"Error: {ERR_IMAGE_PULL}")
             return ImageStatus(False, ERR_IMAGE_PULL)
+        self.records.pulled(ref, pulled.image_ref, pulled.credential)
         self.backoff.gc()
         waited = go_duration(time.monotonic() - queued)
         log.record(NORMAL, "Pulled", f'Successfully pulled image "{image}" in {took} ({waited} including waiting). '

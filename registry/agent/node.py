@@ -25,6 +25,7 @@ from registry.agent.keyring import Keyring
 from registry.agent.layout_runtime import LayoutRuntime
 from registry.agent.platform import Platform
 from registry.agent.progress import Progress
+from registry.agent.pull_records import PullRecords, VerificationPolicy
 from registry.agent.puller import Puller
 from registry.agent.runtime import ImageRuntime
 from registry.agent.secrets import SecretPool
@@ -110,7 +111,9 @@ class NodeAgent:
     many pulls a failing image gets; ``backoff_scale`` divides the kubelet's back-off.
     ``max_parallel_image_pulls`` is 1 for the kubelet's serialized pulls (pods are then
     handled one after another), a cap, or None for no cap; ``registry_pull_qps`` (0: no
-    limit) and ``registry_burst`` throttle ``PullImage`` calls.
+    limit) and ``registry_burst`` throttle ``PullImage`` calls. ``verification`` and
+    ``allowlist`` say which present images a pod may use only with the credentials that
+    pulled them (``registry.agent.pull_records``); the records are kept under ``state_dir``.
     """
 
     def __init__(self, state_dir: str | os.PathLike[str], *, runtime: ImageRuntime | None = None,
@@ -120,6 +123,8 @@ class NodeAgent:
                  attempts: int = DEFAULT_ATTEMPTS, backoff_scale: float = 1.0, node_name: str | None = None,
                  max_parallel_image_pulls: int | None = 1, registry_pull_qps: float = DEFAULT_QPS,
                  registry_burst: int = DEFAULT_BURST,
+                 verification: VerificationPolicy = VerificationPolicy.NEVER_VERIFY_PRELOADED,
+                 allowlist: tuple[str, ...] = (),
                  on_event: Callable[[PodSpec, Event], None] | None = None):
         if attempts < 1:
             raise ValueError("attempts must be at least 1")
@@ -130,8 +135,9 @@ class NodeAgent:
         self.secrets = secrets or SecretPool()
         self.backoff = Backoff(scale=backoff_scale)
         self.slots = PullSlots(max_parallel_image_pulls)
+        self.records = PullRecords(state_dir, verification, allowlist)
         self.images = ImageManager(throttled(runtime, registry_pull_qps, registry_burst), self.backoff,
-                                   [node_keyring] if node_keyring else [], self.slots)
+                                   [node_keyring] if node_keyring else [], self.records, self.slots)
         self.attempts = attempts
         self.node_name = node_name or socket.gethostname()
         self._on_event = on_event

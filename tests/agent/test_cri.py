@@ -63,6 +63,13 @@ def private_image(berth):
     return repo
 
 
+def refused_by_berth(berth: BerthServer, repo: str, tag: str = "111") -> bool:
+    """Whether containerd's last request for the tag was answered 401 (also after fetching a token)."""
+    asked = [line for line in berth.log(tail=10**7).splitlines()
+             if f"/v2/{repo}/manifests/{tag} HTTP/1.1" in line and "containerd/" in line]
+    return bool(asked) and '" 401 ' in asked[-1]
+
+
 def runtime_images(runtime: Containerd) -> set[str]:
     return set(runtime.ctr("images", "ls", "-q", namespace=CRI_NAMESPACE).stdout.split())
 
@@ -132,6 +139,7 @@ def test_wrong_password_gives_the_kubelets_events_and_nothing_in_the_runtime(run
                for m in failed), failed
     assert "Error: ErrImagePull" in failed and "Error: ImagePullBackOff" in failed
     assert ("BackOff", f'Back-off pulling image "{image}"') in events(report)
+    assert refused_by_berth(berth, private_image)
     assert not any(name.startswith(f"{berth.host}/{private_image}") for name in runtime_images(runtime))
 
 
@@ -143,6 +151,7 @@ def test_missing_secret_pulls_anonymously_and_is_refused(runtime, berth, private
     assert reasons[0] == "FailedToRetrieveImagePullSecret"
     assert {"Pulling", "Failed", "BackOff"} <= set(reasons)
     assert report["pods"][0]["containers"][0]["reason"] == "ImagePullBackOff"
+    assert refused_by_berth(berth, private_image)
     assert not any(name.startswith(f"{berth.host}/{private_image}") for name in runtime_images(runtime))
 
 
@@ -181,3 +190,54 @@ def run_agent_pull(runtime: Containerd, image: str, secret) -> dict:
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
+
+
+def test_a_pod_without_the_credentials_is_not_handed_a_private_image(runtime, berth, private_image, kubectl_secret,
+                                                                     tmp_path):
+    """KEP-2535: the credential-less Pod pulls again, Berth refuses it, the image stays for the Pod that may use it."""
+    image = f"{berth.host}/{private_image}:111"
+    secret = str(kubectl_secret("harbor-pull-secret", berth.host, *ADMIN))
+    code, _ = cri_agent(runtime, tmp_path, pod(tmp_path, image, name="owner"), "--secret", secret)
+    assert code == 0
+    code, report = cri_agent(runtime, tmp_path, pod(tmp_path, image, secrets=(), name="intruder"))
+    assert code == 1
+    assert [r for r, _ in events(report)][:2] == ["Pulling", "Failed"]
+    failed = [m for r, m in events(report) if r == "Failed"]
+    assert failed[0].startswith(f'Failed to pull image "{image}": rpc error:') and "pull access denied" in failed[0]
+    assert "Error: ErrImagePull" in failed and refused_by_berth(berth, private_image)
+    assert image in runtime_images(runtime)  # the present image is left alone, and was not handed over
+    code, report = cri_agent(runtime, tmp_path, pod(tmp_path, image, "Never", secrets=(), name="intruder"))
+    assert code == 1 and events(report)[0] == (
+        "ErrImageNeverPull",
+        f'Container image "{image}" is present with pull policy of Never but does not have the proper auth credentials')
+    code, report = cri_agent(runtime, tmp_path, pod(tmp_path, image, name="sibling"), "--secret", secret)
+    assert code == 0 and events(report) == [("Pulled", f'Container image "{image}" already present on machine')]
+    code, report = cri_agent(runtime, tmp_path, pod(tmp_path, image, secrets=(), name="intruder"),
+                             "--image-pull-credentials-verification-policy", "NeverVerify")
+    assert code == 0 and events(report) == [("Pulled", f'Container image "{image}" already present on machine')]
+    records = json.loads((tmp_path / "state" / "pulled-images.json").read_text())
+    (entry,) = [repos[f"{berth.host}/{private_image}"] for repos in records["images"].values()]
+    assert [(s["namespace"], s["name"]) for s in entry["secrets"]] == [("default", "harbor-pull-secret")]
+    assert ADMIN[1] not in json.dumps(records)
+
+
+@pytest.mark.parametrize("policy, allowlist, verified", [
+    ("NeverVerifyPreloadedImages", (), False),
+    ("NeverVerifyAllowlistedImages", ("{host}/gxs-project/*",), False),
+    ("NeverVerifyAllowlistedImages", ("{host}/other/*",), True),
+    ("AlwaysVerify", (), True),
+])
+def test_preloaded_images_and_the_verification_policies(runtime, berth, private_image, tmp_path, policy, allowlist,
+                                                        verified):
+    image = f"{berth.host}/{private_image}:111"
+    runtime.ctr("images", "pull", "--plain-http", "--user", ":".join(ADMIN), image, namespace=CRI_NAMESPACE)
+    args = ["--image-pull-credentials-verification-policy", policy]
+    for entry in allowlist:
+        args += ["--preloaded-images-verification-allowlist", entry.format(host=berth.host)]
+    code, report = cri_agent(runtime, tmp_path, pod(tmp_path, image, secrets=()), "--attempts", "1", *args)
+    if verified:
+        assert code == 1 and report["pods"][0]["status"] == "ImagePullBackOff"
+        assert any("pull access denied" in m for r, m in events(report) if r == "Failed")
+        assert refused_by_berth(berth, private_image)
+    else:
+        assert code == 0 and events(report) == [("Pulled", f'Container image "{image}" already present on machine')]
