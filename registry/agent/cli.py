@@ -19,6 +19,7 @@ from registry.agent.dockerconfig import load_docker_config
 from registry.agent.documents import load_documents
 from registry.agent.errors import AgentError, InputError
 from registry.agent.events import Event, tabulate
+from registry.agent.image_gc import HIGH_THRESHOLD, LOW_THRESHOLD, MINIMUM_AGE, GcPolicy
 from registry.agent.image_manager import pull_with_credentials
 from registry.agent.layout_runtime import LayoutRuntime
 from registry.agent.node import DEFAULT_ATTEMPTS, NodeAgent
@@ -160,6 +161,46 @@ async def _pull(args: argparse.Namespace) -> int:
     return 0
 
 
+def _duration(text: str) -> float:
+    """A Go-style duration of one unit (``90s``, ``2m``, ``1h``) in seconds."""
+    units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+    for suffix in sorted(units, key=len, reverse=True):
+        if text.endswith(suffix):
+            try:
+                value = float(text[: -len(suffix)])
+            except ValueError:
+                break
+            if value >= 0:
+                return value * units[suffix]
+    raise argparse.ArgumentTypeError(f"not a duration like 90s, 2m or 1h: {text!r}")
+
+
+def _percent(text: str) -> float:
+    value = _non_negative(text)
+    if value > 100:
+        raise argparse.ArgumentTypeError("must be a percentage from 0 to 100")
+    return value
+
+
+async def _gc(args: argparse.Namespace) -> int:
+    pods = []
+    for path in args.files:
+        for doc in load_documents(path):
+            pods.extend(pods_from_document(doc, args.namespace))
+    policy = GcPolicy(args.image_gc_high_threshold, args.image_gc_low_threshold, args.image_minimum_gc_age)
+    async with NodeAgent(args.state, runtime=_runtime(args)) as agent:
+        result, log = await agent.collect_garbage(pods, policy)
+    if args.json:
+        print(json.dumps({**result.to_json(), "events": log.to_json()}, indent=2))
+    else:
+        for image in result.removed:
+            print(f"Deleted: {image.id} ({', '.join(image.repo_tags) or '<none>'}, {human_size(image.size)})")
+        print(f"Image filesystem {result.usage_percent:.1f}% used; freed {human_size(result.freed)}")
+        if log.events:
+            print(log.describe(), end="")
+    return 1 if log.events else 0
+
+
 def _images(args: argparse.Namespace) -> int:
     store = ContentStore(args.state)
     rows = []
@@ -219,20 +260,24 @@ def _add_state(parser: argparse.ArgumentParser) -> None:
                         help="agent state directory holding the image store (env BERTH_AGENT_STATE)")
 
 
-def _add_sources(parser: argparse.ArgumentParser, *, json_flag: bool = True) -> None:
+def _add_image_store(parser: argparse.ArgumentParser) -> None:
+    """Where images go: the node's runtime over CRI, or the agent's own store and how it pulls."""
+    parser.add_argument("--runtime-endpoint", nargs="?", const="", metavar="unix:///SOCKET",
+                        help="use the node's container runtime over CRI (the kubelet's "
+                             "--container-runtime-endpoint); without a value, containerd's or CRI-O's default socket. "
+                             "Without this option images go to the agent's own OCI-layout store under --state")
+    parser.add_argument("--daemon-json", metavar="FILE", help="Docker daemon.json (insecure-registries, registry-mirrors)")
+    parser.add_argument("--platform", help="os/architecture[/variant] to pick from indexes (default: this machine)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no pull progress on standard error")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    _add_state(parser)
+
+
+def _add_sources(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--secret", action="append", default=[], metavar="FILE",
                         help="file with image pull Secrets (YAML or JSON); repeatable")
     parser.add_argument("--docker-config", metavar="FILE", help="node-level Docker config.json with auths")
-    parser.add_argument("--daemon-json", metavar="FILE", help="Docker daemon.json (insecure-registries, registry-mirrors)")
-    parser.add_argument("--platform", help="os/architecture[/variant] to pick from indexes (default: this machine)")
-    parser.add_argument("--runtime-endpoint", nargs="?", const="", metavar="unix:///SOCKET",
-                        help="pull into the node's container runtime over CRI (the kubelet's "
-                             "--container-runtime-endpoint); without a value, containerd's or CRI-O's default socket. "
-                             "Without this option images go to the agent's own OCI-layout store under --state")
-    parser.add_argument("--quiet", "-q", action="store_true", help="no pull progress on standard error")
-    if json_flag:
-        parser.add_argument("--json", action="store_true", help="machine-readable output")
-    _add_state(parser)
+    _add_image_store(parser)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -266,6 +311,18 @@ def build_parser() -> argparse.ArgumentParser:
     pull.add_argument("image")
     _add_sources(pull)
     pull.set_defaults(handler=_pull)
+
+    gc = commands.add_parser("gc", help="the kubelet's image garbage collection, keeping the images of FILEs' pods")
+    gc.add_argument("files", nargs="*", metavar="FILE", help="Pod or workload manifests whose images stay")
+    gc.add_argument("--namespace", "-n", default=DEFAULT_NAMESPACE, help="namespace of objects that name none")
+    gc.add_argument("--image-gc-high-threshold", type=_percent, default=HIGH_THRESHOLD, metavar="PERCENT",
+                    help=f"collect when the image filesystem is this full (default {HIGH_THRESHOLD:g})")
+    gc.add_argument("--image-gc-low-threshold", type=_percent, default=LOW_THRESHOLD, metavar="PERCENT",
+                    help=f"collect down to this (default {LOW_THRESHOLD:g})")
+    gc.add_argument("--image-minimum-gc-age", type=_duration, default=MINIMUM_AGE, metavar="DURATION",
+                    help="never remove an image first seen more recently (default 2m)")
+    _add_image_store(gc)
+    gc.set_defaults(handler=_gc)
 
     images = commands.add_parser("images", help="list images on this node")
     images.add_argument("--json", action="store_true")

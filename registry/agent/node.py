@@ -21,6 +21,7 @@ from registry.agent.image_manager import (
     ImageManager,
     ImageStatus,
 )
+from registry.agent.image_gc import GcPolicy, GcResult, ImageUsage, collect
 from registry.agent.keyring import Keyring
 from registry.agent.layout_runtime import LayoutRuntime
 from registry.agent.platform import Platform
@@ -32,6 +33,7 @@ from registry.agent.secrets import SecretPool
 from registry.agent.store import ContentStore
 from registry.agent.throttle import DEFAULT_BURST, DEFAULT_QPS, PullSlots, throttled
 from registry.agent.workloads import ContainerSpec, PodSpec
+from registry.oci.reference import ImageReference, ReferenceError
 
 POD_INITIALIZING = "PodInitializing"
 DEFAULT_ATTEMPTS = 3
@@ -136,6 +138,7 @@ class NodeAgent:
         self.backoff = Backoff(scale=backoff_scale)
         self.slots = PullSlots(max_parallel_image_pulls)
         self.records = PullRecords(state_dir, verification, allowlist)
+        self.usage = ImageUsage(state_dir)
         self.images = ImageManager(throttled(runtime, registry_pull_qps, registry_burst), self.backoff,
                                    [node_keyring] if node_keyring else [], self.records, self.slots)
         self.attempts = attempts
@@ -180,11 +183,26 @@ class NodeAgent:
                 ContainerStatus(container, status))
         return result
 
+    async def collect_garbage(self, pods: list[PodSpec], policy: GcPolicy | None = None) -> tuple[GcResult, EventLog]:
+        """One image GC pass that keeps every image ``pods`` need; the node's events with it."""
+        needed = set()
+        for container in (c for pod in pods for c in pod.all_containers):
+            try:
+                image = await self.runtime.status(ImageReference.parse(container.image).with_default_tag())
+            except ReferenceError:
+                continue
+            if image is not None:
+                needed.add(image.id)
+        log = EventLog()
+        return await collect(self.runtime, self.usage, self.records, policy or GcPolicy(), needed, log), log
+
     async def _ensure(self, pod: PodSpec, container: ContainerSpec, keyring: Keyring, log: EventLog) -> ImageStatus:
         """Sync the container until its image is ready, or it has had ``attempts`` pulls."""
         pulls = 0
         while True:
             status = await self.images.ensure(pod, container, keyring, log)
+            if status.ready:
+                self.usage.used(status.image_id)
             if status.reason == IMAGE_PULL_BACKOFF:  # woke before the back-off ended
                 await asyncio.sleep(status.retry_after + _WAKE_MARGIN)
                 continue

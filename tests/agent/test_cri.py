@@ -5,6 +5,7 @@ shows, and every failure leaves nothing in the runtime.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -241,3 +242,54 @@ def test_preloaded_images_and_the_verification_policies(runtime, berth, private_
         assert refused_by_berth(berth, private_image)
     else:
         assert code == 0 and events(report) == [("Pulled", f'Container image "{image}" already present on machine')]
+
+
+@pytest.fixture(scope="module")
+def small_runtime():
+    """containerd over CRI whose image filesystem is a 96 MiB tmpfs of its own."""
+    daemon = Containerd(cri=True, disk="96m").start()
+    yield daemon
+    daemon.stop()
+
+
+def gc(runtime: Containerd, tmp_path, *args: str) -> tuple[int, dict]:
+    done = subprocess.run([sys.executable, "-m", "registry", "agent", "gc", "--state", str(tmp_path / "state"),
+                           "--runtime-endpoint", runtime.endpoint, "--json", *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in done.stderr, done.stderr
+    return done.returncode, json.loads(done.stdout)
+
+
+def test_image_gc_frees_the_oldest_unused_image_and_keeps_the_rest(small_runtime, berth, kubectl_secret, tmp_path):
+    secret = str(kubectl_secret("harbor-pull-secret", berth.host, *ADMIN))
+    client = RegistryClient(berth.url, ADMIN)
+    images = {}
+    for name in ("needed", "oldest", "newest"):  # used in this order
+        repo = f"{PROJECT}/gc-{name}-{uuid.uuid4().hex[:6]}"
+        client.push_image(repo, make_image(layers=1, layer_size=6 << 20), "v1")
+        images[name] = f"{berth.host}/{repo}:v1"
+        code, report = run_agent(tmp_path / "state", "--runtime-endpoint", small_runtime.endpoint,
+                                 pod(tmp_path, images[name], name=name), "--secret", secret)
+        assert code == 0, report
+    keep = pod(tmp_path, images["needed"], name="keep")
+    assert set(images.values()) <= runtime_images(small_runtime)
+
+    # Over every threshold, but all three were first seen moments ago: imageMinimumGCAge protects them.
+    code, young = gc(small_runtime, tmp_path, keep, "--image-gc-high-threshold", "0", "--image-gc-low-threshold", "0")
+    assert code == 1 and young["removed"] == [] and young["events"][0]["reason"] == "ImageGCFailed"
+    assert set(images.values()) <= runtime_images(small_runtime)
+
+    # Thresholds that ask for 3 MiB: one 6 MiB image is enough, and it is the oldest the Pod does not need.
+    disk = shutil.disk_usage(small_runtime.root / "root")
+    low = 100 - 100 * (disk.free + (3 << 20)) / disk.total
+    code, done = gc(small_runtime, tmp_path, keep, "--image-gc-high-threshold", str(low),
+                    "--image-gc-low-threshold", str(low), "--image-minimum-gc-age", "0s")
+    assert code == 0, done
+    assert [tags for tags in (r["repoTags"] for r in done["removed"])] == [[images["oldest"]]]
+    assert 3 << 20 <= done["bytesToFree"] < done["bytesFreed"]
+    left = runtime_images(small_runtime)
+    assert images["oldest"] not in left and {images["needed"], images["newest"]} <= left
+
+    # Under the default thresholds nothing more goes.
+    code, calm = gc(small_runtime, tmp_path, keep)
+    assert code == 0 and calm["removed"] == [] and calm["usagePercent"] < 85

@@ -5,11 +5,14 @@ Every path it uses (content, snapshots, state, sockets, the opt plugin's folder)
 one temporary folder, so it never meets the machine's own containerd. The CRI plugin is
 off unless asked for (``Containerd(cri=True)``, the node agent's runtime): then it serves
 CRI on the same socket, stores images in namespace ``k8s.io``, and needs no CNI for images.
+``disk="64m"`` puts its root on a tmpfs of that size: an image filesystem whose fullness
+only containerd changes, for image garbage collection.
 """
 from __future__ import annotations
 
 import shutil
 import socket
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -33,8 +36,9 @@ def unix_socket_listens(path: Path) -> bool:
 class Containerd(Daemon):
     name = "containerd"
 
-    def __init__(self, cri: bool = False) -> None:
+    def __init__(self, cri: bool = False, disk: str | None = None) -> None:
         self.cri = cri
+        self.disk = disk
         # A short folder under /tmp: a unix socket path must stay below 108 bytes.
         self.root = Path(tempfile.mkdtemp(prefix="ctd", dir="/tmp"))
         super().__init__(self.root / "containerd.log")
@@ -73,6 +77,10 @@ class Containerd(Daemon):
         ])
 
     def start(self) -> "Containerd":
+        if self.disk:
+            (self.root / "root").mkdir()
+            subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={self.disk}", "tmpfs", str(self.root / "root")],
+                           check=True, capture_output=True)
         config = self.root / "config.toml"
         config.write_text(self.config())
         self.launch([self.binary, "--config", str(config)], lambda: unix_socket_listens(self.address))
@@ -80,6 +88,8 @@ class Containerd(Daemon):
 
     def stop(self, timeout: float = 20.0) -> None:
         super().stop(timeout)
+        if self.disk:
+            subprocess.run(["umount", "--lazy", str(self.root / "root")], capture_output=True)
         shutil.rmtree(self.root, ignore_errors=True)
 
     def ctr(self, *args: str, check: bool = True, timeout: float = 60.0, namespace: str = NAMESPACE):
