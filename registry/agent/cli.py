@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Callable
@@ -22,7 +23,7 @@ from registry.agent.events import Event, tabulate
 from registry.agent.image_gc import HIGH_THRESHOLD, LOW_THRESHOLD, MINIMUM_AGE, GcPolicy
 from registry.agent.image_manager import pull_with_credentials
 from registry.agent.layout_runtime import LayoutRuntime
-from registry.agent.node import DEFAULT_ATTEMPTS, NodeAgent
+from registry.agent.node import DEFAULT_ATTEMPTS, NodeAgent, PodResult
 from registry.agent.platform import Platform
 from registry.agent.pull_records import VerificationPolicy
 from registry.agent.progress import Progress, TerminalProgress, human_size
@@ -31,6 +32,7 @@ from registry.agent.runtime import ImageRuntime
 from registry.oci.reference import ImageReference, ReferenceError
 from registry.agent.secret_yaml import DEFAULT_SERVER, render
 from registry.agent.secrets import DEFAULT_NAMESPACE, SecretPool, is_secret
+from registry.agent.serve import FILE_CHECK, ManifestDir, serve
 from registry.agent.store import ContentStore
 from registry.agent.throttle import DEFAULT_BURST, DEFAULT_QPS
 from registry.agent.workloads import PodSpec, pods_from_document
@@ -118,6 +120,36 @@ def _watch(pod: PodSpec, event: Event) -> None:
     print(f"{event.type:<8} {event.reason:<10} pod/{pod.name}: {event.message}", file=sys.stderr, flush=True)
 
 
+def _node_agent(args: argparse.Namespace, secrets: SecretPool, **options) -> NodeAgent:
+    """The agent ``run`` and ``serve`` configure alike from their options."""
+    node_keyring = load_docker_config(args.docker_config) if args.docker_config else None
+    return NodeAgent(args.state, runtime=_runtime(args), secrets=secrets, node_keyring=node_keyring,
+                     backoff_scale=args.fast_backoff, max_parallel_image_pulls=args.max_parallel_image_pulls or None,
+                     registry_pull_qps=args.registry_pull_qps, registry_burst=args.registry_burst,
+                     verification=VerificationPolicy(args.image_pull_credentials_verification_policy),
+                     allowlist=tuple(args.preloaded_images_verification_allowlist),
+                     on_event=None if args.quiet else _watch, **options)
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    directory = Path(args.manifests)
+    if not directory.is_dir():
+        raise InputError(args.manifests, "not a directory")
+    manifests = ManifestDir(directory, args.namespace,
+                            lambda message: print(f"berth agent serve: {message}", file=sys.stderr, flush=True))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+
+    def ready(result: PodResult) -> None:
+        print(f"pod/{result.pod.name}: {result.status}", flush=True)
+
+    async with _node_agent(args, load_secrets(args.secret, args.namespace)) as agent:
+        await serve(agent, manifests, stop, file_check=args.file_check_frequency, on_ready=ready)
+    return 0
+
+
 async def _run(args: argparse.Namespace) -> int:
     secrets = load_secrets(args.secret, args.namespace)
     pods = []
@@ -126,14 +158,7 @@ async def _run(args: argparse.Namespace) -> int:
         secrets.add_documents([doc for doc in docs if is_secret(doc)], args.namespace)
         for doc in docs:
             pods.extend(pods_from_document(doc, args.namespace))
-    node_keyring = load_docker_config(args.docker_config) if args.docker_config else None
-    async with NodeAgent(args.state, runtime=_runtime(args), secrets=secrets, node_keyring=node_keyring,
-                         attempts=args.attempts, backoff_scale=args.fast_backoff,
-                         max_parallel_image_pulls=args.max_parallel_image_pulls or None,
-                         registry_pull_qps=args.registry_pull_qps, registry_burst=args.registry_burst,
-                         verification=VerificationPolicy(args.image_pull_credentials_verification_policy),
-                         allowlist=tuple(args.preloaded_images_verification_allowlist),
-                         on_event=None if args.quiet else _watch) as agent:
+    async with _node_agent(args, secrets, attempts=args.attempts) as agent:
         results = await agent.run(pods)
     if args.json:
         print(json.dumps({"pods": [result.to_json() for result in results]}, indent=2))
@@ -269,7 +294,6 @@ def _add_image_store(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--daemon-json", metavar="FILE", help="Docker daemon.json (insecure-registries, registry-mirrors)")
     parser.add_argument("--platform", help="os/architecture[/variant] to pick from indexes (default: this machine)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no pull progress on standard error")
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
     _add_state(parser)
 
 
@@ -280,6 +304,26 @@ def _add_sources(parser: argparse.ArgumentParser) -> None:
     _add_image_store(parser)
 
 
+def _add_pull_settings(parser: argparse.ArgumentParser) -> None:
+    """The kubelet's pull settings, for ``run`` and ``serve``."""
+    parser.add_argument("--fast-backoff", type=_positive, default=1.0, metavar="N",
+                        help="divide the kubelet back-off (10s doubling to 300s) by N")
+    parser.add_argument("--max-parallel-image-pulls", type=_whole(0), default=1, metavar="N",
+                        help="pulls running at once; 1 (the default) is the kubelet's serializeImagePulls, 0 no limit")
+    parser.add_argument("--registry-pull-qps", type=_non_negative, default=DEFAULT_QPS, metavar="QPS",
+                        help=f"PullImage calls per second before 'pull QPS exceeded' (default {DEFAULT_QPS:g}; 0: no limit)")
+    parser.add_argument("--registry-burst", type=_whole(1), default=DEFAULT_BURST, metavar="N",
+                        help=f"PullImage calls allowed in a burst (default {DEFAULT_BURST})")
+    parser.add_argument("--image-pull-credentials-verification-policy", metavar="POLICY",
+                        choices=[str(policy) for policy in VerificationPolicy],
+                        default=str(VerificationPolicy.NEVER_VERIFY_PRELOADED),
+                        help="which present images a pod may use only with the credentials that pulled them: "
+                             + ", ".join(str(policy) for policy in VerificationPolicy)
+                             + f" (default {VerificationPolicy.NEVER_VERIFY_PRELOADED})")
+    parser.add_argument("--preloaded-images-verification-allowlist", action="append", default=[], metavar="IMAGE",
+                        help="registry/repository or registry/path/* exempt under NeverVerifyAllowlistedImages; repeatable")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="berth agent", description="Kubelet-style image handling on this node.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -288,28 +332,26 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("files", nargs="+", metavar="FILE", help="Pod or workload manifests (YAML or JSON)")
     run.add_argument("--namespace", "-n", default=DEFAULT_NAMESPACE, help="namespace of objects that name none")
     run.add_argument("--attempts", type=int, default=DEFAULT_ATTEMPTS, help="pulls a failing image gets (default 3)")
-    run.add_argument("--fast-backoff", type=_positive, default=1.0, metavar="N",
-                     help="divide the kubelet back-off (10s doubling to 300s) by N")
-    run.add_argument("--max-parallel-image-pulls", type=_whole(0), default=1, metavar="N",
-                     help="pulls running at once; 1 (the default) is the kubelet's serializeImagePulls, 0 no limit")
-    run.add_argument("--registry-pull-qps", type=_non_negative, default=DEFAULT_QPS, metavar="QPS",
-                     help=f"PullImage calls per second before 'pull QPS exceeded' (default {DEFAULT_QPS:g}; 0: no limit)")
-    run.add_argument("--image-pull-credentials-verification-policy", metavar="POLICY",
-                     choices=[str(policy) for policy in VerificationPolicy],
-                     default=str(VerificationPolicy.NEVER_VERIFY_PRELOADED),
-                     help="which present images a pod may use only with the credentials that pulled them: "
-                          + ", ".join(str(policy) for policy in VerificationPolicy)
-                          + f" (default {VerificationPolicy.NEVER_VERIFY_PRELOADED})")
-    run.add_argument("--preloaded-images-verification-allowlist", action="append", default=[], metavar="IMAGE",
-                     help="registry/repository or registry/path/* exempt under NeverVerifyAllowlistedImages; repeatable")
-    run.add_argument("--registry-burst", type=_whole(1), default=DEFAULT_BURST, metavar="N",
-                     help=f"PullImage calls allowed in a burst (default {DEFAULT_BURST})")
+    _add_pull_settings(run)
     _add_sources(run)
+    run.add_argument("--json", action="store_true", help="machine-readable output")
     run.set_defaults(handler=_run)
+
+    serve_ = commands.add_parser("serve", help="keep the images of the Pods in a folder present, like the kubelet's "
+                                               "static Pod path, until stopped")
+    serve_.add_argument("--manifests", required=True, metavar="DIR",
+                        help="folder of Pod/workload manifests and Secrets (YAML or JSON), watched for changes")
+    serve_.add_argument("--namespace", "-n", default=DEFAULT_NAMESPACE, help="namespace of objects that name none")
+    serve_.add_argument("--file-check-frequency", type=_duration, default=FILE_CHECK, metavar="DURATION",
+                        help="how often the folder is read again (default 20s)")
+    _add_pull_settings(serve_)
+    _add_sources(serve_)
+    serve_.set_defaults(handler=_serve)
 
     pull = commands.add_parser("pull", help="pull one image with the matching Secret credentials")
     pull.add_argument("image")
     _add_sources(pull)
+    pull.add_argument("--json", action="store_true", help="machine-readable output")
     pull.set_defaults(handler=_pull)
 
     gc = commands.add_parser("gc", help="the kubelet's image garbage collection, keeping the images of FILEs' pods")
@@ -322,6 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
     gc.add_argument("--image-minimum-gc-age", type=_duration, default=MINIMUM_AGE, metavar="DURATION",
                     help="never remove an image first seen more recently (default 2m)")
     _add_image_store(gc)
+    gc.add_argument("--json", action="store_true", help="machine-readable output")
     gc.set_defaults(handler=_gc)
 
     images = commands.add_parser("images", help="list images on this node")

@@ -147,9 +147,12 @@ class ImageManager:
             return 0
         return image.size if image else 0
 
+    def retry_after(self, pod: PodSpec, container: ContainerSpec) -> float:
+        """Seconds before the container's image may be pulled again (0: now)."""
+        return self.backoff.remaining(_backoff_key(pod, container))
+
     def back_off(self, pod: PodSpec, container: ContainerSpec, log: EventLog) -> ImageStatus:
         """Report that the image waits out its back-off; ``retry_after`` says for how long."""
         log.record(NORMAL, "BackOff", f'Back-off pulling image "{container.image}"')
         log.record(WARNING, "Failed", f"Error: {IMAGE_PULL_BACKOFF}")
-        return ImageStatus(False, IMAGE_PULL_BACKOFF,
-                           retry_after=self.backoff.remaining(_backoff_key(pod, container)))
+        return ImageStatus(False, IMAGE_PULL_BACKOFF, retry_after=self.retry_after(pod, container))

@@ -164,8 +164,16 @@ class NodeAgent:
             return [await self.run_pod(pod) for pod in pods]
         return list(await asyncio.gather(*(self.run_pod(pod) for pod in pods)))
 
-    async def run_pod(self, pod: PodSpec) -> PodResult:
-        log = EventLog(listener=(lambda event: self._on_event(pod, event)) if self._on_event else None)
+    def event_log(self, pod: PodSpec) -> EventLog:
+        """A new event log for ``pod`` that also tells ``on_event`` of each event."""
+        return EventLog(listener=(lambda event: self._on_event(pod, event)) if self._on_event else None)
+
+    async def run_pod(self, pod: PodSpec, log: EventLog | None = None, *, retry: bool = True) -> PodResult:
+        """Get the pod's images. With ``retry`` failed pulls are retried after their back-off,
+        up to ``attempts`` pulls; without it this is one sync of the pod, as the kubelet's
+        sync loop makes it, and an image still backing off reports ImagePullBackOff.
+        ``log`` carries the pod's events over from earlier syncs."""
+        log = log or self.event_log(pod)
         result = PodResult(pod, self.node_name, log)
         keyring, missing = self.secrets.keyring_for(pod.namespace, pod.pull_secrets)
         if missing:
@@ -177,7 +185,8 @@ class NodeAgent:
             if blocked:
                 status = ImageStatus(False, POD_INITIALIZING)
             else:
-                status = await self._ensure(pod, container, keyring, log)
+                status = await (self._ensure(pod, container, keyring, log) if retry
+                                else self._once(pod, container, keyring, log))
                 blocked = container.init and not status.ready
             (result.init_containers if container.init else result.containers).append(
                 ContainerStatus(container, status))
@@ -196,13 +205,23 @@ class NodeAgent:
         log = EventLog()
         return await collect(self.runtime, self.usage, self.records, policy or GcPolicy(), needed, log), log
 
+    async def _sync(self, pod: PodSpec, container: ContainerSpec, keyring: Keyring, log: EventLog) -> ImageStatus:
+        """One look at the container's image; a ready image counts as used now (for image GC)."""
+        status = await self.images.ensure(pod, container, keyring, log)
+        if status.ready:
+            self.usage.used(status.image_id)
+        return status
+
+    async def _once(self, pod: PodSpec, container: ContainerSpec, keyring: Keyring, log: EventLog) -> ImageStatus:
+        """One sync; a failed pull is reported as its back-off right away, as the pod worker's requeue would."""
+        status = await self._sync(pod, container, keyring, log)
+        return self.images.back_off(pod, container, log) if status.reason == ERR_IMAGE_PULL else status
+
     async def _ensure(self, pod: PodSpec, container: ContainerSpec, keyring: Keyring, log: EventLog) -> ImageStatus:
         """Sync the container until its image is ready, or it has had ``attempts`` pulls."""
         pulls = 0
         while True:
-            status = await self.images.ensure(pod, container, keyring, log)
-            if status.ready:
-                self.usage.used(status.image_id)
+            status = await self._sync(pod, container, keyring, log)
             if status.reason == IMAGE_PULL_BACKOFF:  # woke before the back-off ended
                 await asyncio.sleep(status.retry_after + _WAKE_MARGIN)
                 continue

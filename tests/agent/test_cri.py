@@ -293,3 +293,42 @@ def test_image_gc_frees_the_oldest_unused_image_and_keeps_the_rest(small_runtime
     # Under the default thresholds nothing more goes.
     code, calm = gc(small_runtime, tmp_path, keep)
     assert code == 0 and calm["removed"] == [] and calm["usagePercent"] < 85
+
+
+def _wait_for(predicate, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def test_serve_keeps_a_folders_pods_images_present(runtime, berth, private_image, kubectl_secret, tmp_path):
+    folder = tmp_path / "manifests"
+    folder.mkdir()
+    kubectl_secret("harbor-pull-secret", berth.host, *ADMIN).rename(folder / "secret.yaml")
+    first = f"{berth.host}/{private_image}:111"
+    (folder / "first.yaml").write_text(open(pod(tmp_path, first, name="first")).read())
+    out, err = open(tmp_path / "serve.out", "w"), open(tmp_path / "serve.err", "w")
+    agent = subprocess.Popen([sys.executable, "-m", "registry", "agent", "serve", "--manifests", str(folder),
+                              "--runtime-endpoint", runtime.endpoint, "--state", str(tmp_path / "state"),
+                              "--file-check-frequency", "200ms", "--fast-backoff", "100"],
+                             cwd=ROOT, stdout=out, stderr=err)
+    try:
+        said = lambda: (tmp_path / "serve.out").read_text()  # noqa: E731
+        _wait_for(lambda: "pod/first: ImagesReady" in said())
+        assert first in runtime_images(runtime)
+        # A new manifest is picked up, and a missing image is tried again after each back-off.
+        second = f"{berth.host}/{private_image}:latest"
+        missing = f"{berth.host}/{private_image}:absent"
+        (folder / "second.yaml").write_text(open(pod(tmp_path, second, name="second")).read())
+        (folder / "broken.yaml").write_text(open(pod(tmp_path, missing, name="broken")).read())
+        _wait_for(lambda: "pod/second: ImagesReady" in said())
+        assert second in runtime_images(runtime)
+        logged = lambda: (tmp_path / "serve.err").read_text()  # noqa: E731
+        _wait_for(lambda: logged().count(f'Pulling image "{missing}"') >= 3)
+        assert f'Back-off pulling image "{missing}"' in logged() and "pod/broken" not in said()
+    finally:
+        agent.terminate()
+        code = agent.wait(timeout=20)
+    assert code == 0, (tmp_path / "serve.err").read_text()
+    assert "Traceback" not in (tmp_path / "serve.err").read_text()
