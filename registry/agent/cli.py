@@ -106,6 +106,10 @@ def _progress(args: argparse.Namespace) -> Progress:
 def _runtime(args: argparse.Namespace) -> ImageRuntime:
     """The node's runtime over CRI with ``--runtime-endpoint``, else the agent's own OCI-layout store."""
     if args.runtime_endpoint is not None:
+        for option, value in (("--daemon-json", args.daemon_json), ("--platform", args.platform)):
+            if value:
+                raise InputError(option, "applies to the agent's own image store; with --runtime-endpoint the "
+                                         "runtime's configuration decides (containerd: hosts.toml, its platform)")
         from registry.agent.cri.runtime import CriRuntime, default_endpoint  # grpc only when a runtime is used
 
         return CriRuntime(args.runtime_endpoint or default_endpoint())
