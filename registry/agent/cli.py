@@ -25,7 +25,7 @@ from registry.agent.image_manager import pull_with_credentials
 from registry.agent.layout_runtime import LayoutRuntime
 from registry.agent.node import DEFAULT_ATTEMPTS, NodeAgent, PodResult
 from registry.agent.platform import Platform
-from registry.agent.pull_records import VerificationPolicy
+from registry.agent.pull_records import PullRecords, VerificationPolicy
 from registry.agent.progress import Progress, TerminalProgress, human_size
 from registry.agent.puller import Puller
 from registry.agent.runtime import ImageRuntime
@@ -103,6 +103,13 @@ def _progress(args: argparse.Namespace) -> Progress:
     return Progress() if args.quiet else TerminalProgress(sys.stderr)
 
 
+def _cri(endpoint: str) -> ImageRuntime:
+    """The runtime at ``endpoint`` over CRI ("": the default socket); grpc is imported only then."""
+    from registry.agent.cri.runtime import CriRuntime, default_endpoint
+
+    return CriRuntime(endpoint or default_endpoint())
+
+
 def _runtime(args: argparse.Namespace) -> ImageRuntime:
     """The node's runtime over CRI with ``--runtime-endpoint``, else the agent's own OCI-layout store."""
     if args.runtime_endpoint is not None:
@@ -110,9 +117,7 @@ def _runtime(args: argparse.Namespace) -> ImageRuntime:
             if value:
                 raise InputError(option, "applies to the agent's own image store; with --runtime-endpoint the "
                                          "runtime's configuration decides (containerd: hosts.toml, its platform)")
-        from registry.agent.cri.runtime import CriRuntime, default_endpoint  # grpc only when a runtime is used
-
-        return CriRuntime(args.runtime_endpoint or default_endpoint())
+        return _cri(args.runtime_endpoint)
     daemon = load_daemon_config(args.daemon_json) if args.daemon_json else DaemonConfig()
     store = ContentStore(args.state)
     return LayoutRuntime(store, Puller(store, daemon=daemon, platform=_platform(args.platform),
@@ -230,7 +235,49 @@ async def _gc(args: argparse.Namespace) -> int:
     return 1 if log.events else 0
 
 
-def _images(args: argparse.Namespace) -> int:
+async def _runtime_images(args: argparse.Namespace) -> int:
+    """``images`` of the runtime: one row per name, as ``crictl images`` shows them."""
+    async with _cri(args.runtime_endpoint) as runtime:
+        images = await runtime.images()
+    if args.json:
+        print(json.dumps([{"id": i.id, "repoTags": list(i.repo_tags), "repoDigests": list(i.repo_digests),
+                           "size": i.size, "pinned": i.pinned} for i in images], indent=2))
+        return 0
+    table = [["IMAGE", "TAG", "IMAGE ID", "SIZE"]]
+    for image in images:
+        for name in image.repo_tags or ("<none>:<none>",):
+            repository, _, tag = name.rpartition(":")
+            table.append([repository, tag, image.id.partition(":")[2][:13], human_size(image.size)])
+    print("\n".join(line.rstrip() for line in tabulate(table, padding=3)))
+    return 0
+
+
+async def _runtime_rmi(args: argparse.Namespace) -> int:
+    """``rmi`` in the runtime by name or image ID (prefix); the image's pull records go with it."""
+    records = PullRecords(args.state)
+    status = 0
+    async with _cri(args.runtime_endpoint) as runtime:
+        for selector in args.images:
+            try:
+                found = await runtime.status(ImageReference.parse(selector).with_default_tag())
+            except ReferenceError:
+                found = None
+            wanted = selector.removeprefix("sha256:")
+            matches = [found] if found else [image for image in await runtime.images() if len(wanted) >= 4
+                                             and image.id.removeprefix("sha256:").startswith(wanted)]
+            if not matches:
+                print(f"Error: No such image: {selector}", file=sys.stderr)
+                status = 1
+            for image in matches:
+                await runtime.remove(image.id)
+                records.forget(image.id)
+                print(f"Deleted: {image.id}")
+    return status
+
+
+def _images(args: argparse.Namespace):
+    if args.runtime_endpoint is not None:
+        return _runtime_images(args)
     store = ContentStore(args.state)
     rows = []
     for record in store.records():
@@ -251,7 +298,9 @@ def _images(args: argparse.Namespace) -> int:
     return 0
 
 
-def _rmi(args: argparse.Namespace) -> int:
+def _rmi(args: argparse.Namespace):
+    if args.runtime_endpoint is not None:
+        return _runtime_rmi(args)
     store = ContentStore(args.state)
     status = 0
     for selector in args.images:
@@ -289,12 +338,16 @@ def _add_state(parser: argparse.ArgumentParser) -> None:
                         help="agent state directory holding the image store (env BERTH_AGENT_STATE)")
 
 
-def _add_image_store(parser: argparse.ArgumentParser) -> None:
-    """Where images go: the node's runtime over CRI, or the agent's own store and how it pulls."""
+def _add_endpoint(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--runtime-endpoint", nargs="?", const="", metavar="unix:///SOCKET",
                         help="use the node's container runtime over CRI (the kubelet's "
                              "--container-runtime-endpoint); without a value, containerd's or CRI-O's default socket. "
                              "Without this option images go to the agent's own OCI-layout store under --state")
+
+
+def _add_image_store(parser: argparse.ArgumentParser) -> None:
+    """Where images go: the node's runtime over CRI, or the agent's own store and how it pulls."""
+    _add_endpoint(parser)
     parser.add_argument("--daemon-json", metavar="FILE", help="Docker daemon.json (insecure-registries, registry-mirrors)")
     parser.add_argument("--platform", help="os/architecture[/variant] to pick from indexes (default: this machine)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no pull progress on standard error")
@@ -373,11 +426,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     images = commands.add_parser("images", help="list images on this node")
     images.add_argument("--json", action="store_true")
+    _add_endpoint(images)
     _add_state(images)
     images.set_defaults(handler=_images)
 
     rmi = commands.add_parser("rmi", help="remove images (by reference or image ID) and their unused blobs")
     rmi.add_argument("images", nargs="+", metavar="IMAGE")
+    _add_endpoint(rmi)
     _add_state(rmi)
     rmi.set_defaults(handler=_rmi)
 

@@ -332,3 +332,37 @@ def test_serve_keeps_a_folders_pods_images_present(runtime, berth, private_image
         code = agent.wait(timeout=20)
     assert code == 0, (tmp_path / "serve.err").read_text()
     assert "Traceback" not in (tmp_path / "serve.err").read_text()
+
+
+def test_an_unreachable_or_unusable_endpoint_is_a_clear_error(tmp_path):
+    image = "127.0.0.1:1/team/app:v1"
+    code, report = run_agent(tmp_path / "state", "--runtime-endpoint", f"unix://{tmp_path}/absent.sock",
+                             pod(tmp_path, image, secrets=()))
+    assert code == 1 and report["pods"][0]["status"] == "ImageInspectError"
+    inspect = [m for r, m in events(report) if r == "InspectFailed"]
+    assert inspect and inspect[0].startswith(f'Failed to inspect image "{image}": container runtime at unix://')
+    for endpoint, words in (("tcp://127.0.0.1:1", "only unix:///path/to/socket"), ("unix://relative.sock", "absolute")):
+        done = subprocess.run([sys.executable, "-m", "registry", "agent", "pull", image, "--runtime-endpoint", endpoint],
+                              cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2 and words in done.stderr and "Traceback" not in done.stderr
+
+
+def agent_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "registry", "agent", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_images_and_rmi_in_the_runtime(runtime, berth, private_image, kubectl_secret, tmp_path):
+    image = f"{berth.host}/{private_image}:111"
+    pulled = run_agent_pull(runtime, image, kubectl_secret("harbor-pull-secret", berth.host, *ADMIN))
+    done = agent_cli("images", "--runtime-endpoint", runtime.endpoint, "--json")
+    listed = {i["id"]: i for i in json.loads(done.stdout)}
+    assert image in listed[pulled["imageID"]]["repoTags"]
+    rows = [line.split() for line in agent_cli("images", "--runtime-endpoint", runtime.endpoint).stdout.splitlines()]
+    assert rows[0] == ["IMAGE", "TAG", "IMAGE", "ID", "SIZE"]
+    assert [f"{berth.host}/{private_image}", "111", pulled["imageID"][7:20]] in [row[:3] for row in rows]
+    assert agent_cli("rmi", image, "--runtime-endpoint", runtime.endpoint, "--state", str(tmp_path)).stdout == (
+        f"Deleted: {pulled['imageID']}\n")
+    assert image not in runtime_images(runtime)
+    gone = agent_cli("rmi", image, "--runtime-endpoint", runtime.endpoint, "--state", str(tmp_path))
+    assert gone.returncode == 1 and f"No such image: {image}" in gone.stderr
