@@ -19,7 +19,9 @@ from registry.agent.keyring import Credential, Keyring
 from registry.agent.layout_runtime import LayoutRuntime
 from registry.agent.node import NodeAgent, PodResult
 from registry.agent.platform import Platform
+from registry.agent.image_gc import GcPolicy, GcResult
 from registry.agent.policy import PullPolicy, default_pull_policy
+from registry.agent.pull_records import PullRecords, VerificationPolicy
 from registry.agent.progress import Progress, TerminalProgress
 from registry.agent.puller import Puller, PullResult
 from registry.agent.runtime import ImageFs, ImageRuntime, RuntimeImage
@@ -30,9 +32,9 @@ from registry.agent.workloads import ContainerSpec, PodSpec, pods_from_document
 
 __all__ = [
     "AgentError", "BlobVerificationError", "ContainerSpec", "ContentStore", "Credential", "DaemonConfig",
-    "Document", "Event", "EventLog", "ImageFs", "ImageRecord", "ImageReference", "ImageRuntime", "InputError",
+    "Document", "Event", "EventLog", "GcPolicy", "GcResult", "ImageFs", "ImageRecord", "ImageReference", "ImageRuntime", "InputError",
     "Keyring", "LayoutRuntime", "NodeAgent", "RuntimeImage",
-    "Platform", "PodResult", "PodSpec", "Progress", "PullError", "PullPolicy", "PullResult", "Puller",
-    "SecretPool", "TerminalProgress", "UnauthorizedError", "default_pull_policy", "load_daemon_config",
+    "Platform", "PodResult", "PodSpec", "Progress", "PullError", "PullPolicy", "PullRecords", "PullResult", "Puller",
+    "SecretPool", "TerminalProgress", "UnauthorizedError", "VerificationPolicy", "default_pull_policy", "load_daemon_config",
     "load_documents", "parse_documents", "parse_secret", "pods_from_document",
 ]

@@ -30,8 +30,6 @@ def _image(id_: str, details: list[ImageDetails]) -> RuntimeImage:
 class LayoutRuntime(ImageRuntime):
     """``ImageRuntime`` over a ContentStore; the puller it is given is closed with it."""
 
-    name = "oci-layout"
-
     def __init__(self, store: ContentStore, puller: Puller):
         self.store = store
         self.puller = puller

@@ -39,9 +39,6 @@ class ImageFs:
 class ImageRuntime(ABC):
     """The runtime's image service. ``pull`` raises PullError (UnauthorizedError when refused)."""
 
-    #: What ``berth agent`` prints as the back end in use.
-    name: str
-
     @abstractmethod
     async def status(self, ref: ImageReference) -> RuntimeImage | None:
         """The image ``ref`` names, or None when the runtime does not have it (``ImageStatus``)."""

@@ -50,7 +50,6 @@ class ThrottledRuntime(ImageRuntime):
     def __init__(self, runtime: ImageRuntime, bucket: TokenBucket):
         self.runtime = runtime
         self.bucket = bucket
-        self.name = runtime.name
 
     async def status(self, ref: ImageReference) -> RuntimeImage | None:
         return await self.runtime.status(ref)

@@ -72,8 +72,6 @@ def _spec(ref: ImageReference | str) -> pb.ImageSpec:
 class CriRuntime(ImageRuntime):
     """A CRI runtime at ``endpoint`` (``unix:///run/containerd/containerd.sock``)."""
 
-    name = "cri"
-
     def __init__(self, endpoint: str):
         self.endpoint = endpoint
         self.socket = socket_path(endpoint)
