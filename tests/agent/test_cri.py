@@ -366,3 +366,25 @@ def test_images_and_rmi_in_the_runtime(runtime, berth, private_image, kubectl_se
     assert image not in runtime_images(runtime)
     gone = agent_cli("rmi", image, "--runtime-endpoint", runtime.endpoint, "--state", str(tmp_path))
     assert gone.returncode == 1 and f"No such image: {image}" in gone.stderr
+
+
+@pytest.mark.parametrize("limit", ["1", "3"])
+def test_max_parallel_image_pulls_through_the_command(runtime, berth, kubectl_secret, tmp_path, limit):
+    client = RegistryClient(berth.url, ADMIN)
+    docs = []
+    for index in range(3):
+        repo = f"{PROJECT}/par-{uuid.uuid4().hex[:8]}"
+        client.push_image(repo, make_image(layers=1, layer_size=1 << 20), "v1")
+        docs.append(POD.format(name=f"p{index}", image=f"{berth.host}/{repo}:v1", policy="IfNotPresent",
+                               secrets="  imagePullSecrets:\n  - name: harbor-pull-secret\n"))
+    manifest = tmp_path / "pods.yaml"
+    manifest.write_text("---\n".join(docs))
+    secret = kubectl_secret("harbor-pull-secret", berth.host, *ADMIN)
+    code, report = cri_agent(runtime, tmp_path, str(manifest), "--secret", str(secret),
+                             "--max-parallel-image-pulls", limit)
+    assert code == 0, report
+    stamp = {(pod["name"], e["reason"]): e["firstTimestamp"] for pod in report["pods"] for e in pod["events"]}
+    started = max(stamp[(f"p{i}", "Pulling")] for i in range(3))
+    finished = min(stamp[(f"p{i}", "Pulled")] for i in range(3))
+    # One at a time, the last pull starts after the first ends; side by side, all start before any ends.
+    assert (started < finished) is (limit == "3")
