@@ -50,18 +50,19 @@ def _backoff_key(pod: PodSpec, container: ContainerSpec) -> str:
     return f"{pod.uid}_{container.image}"
 
 
-async def pull_with_credentials(runtime: ImageRuntime, ref: ImageReference, credentials: list[Credential]) -> Pulled:
+async def pull_with_credentials(runtime: ImageRuntime, ref: ImageReference, credentials: list[Credential],
+                                pod: PodSpec | None = None) -> Pulled:
     """One pull per credential until one succeeds; anonymous only when there is none (as the kubelet).
 
     The kubelet never falls back to anonymous after credentials failed: a registry that
     refuses every credential the pod holds refuses the pod.
     """
     if not credentials:
-        return Pulled(await runtime.pull(ref, None), None)
+        return Pulled(await runtime.pull(ref, None, pod), None)
     errors: list[PullError] = []
     for credential in credentials:
         try:
-            return Pulled(await runtime.pull(ref, credential), credential)
+            return Pulled(await runtime.pull(ref, credential, pod), credential)
         except UnauthorizedError as exc:  # say why, when the credential is known to be unusable
             errors.append(UnauthorizedError(f"{exc}; {credential.problem}") if credential.problem else exc)
         except PullError as exc:
@@ -124,7 +125,7 @@ class ImageManager:
             async with self.slots.slot():
                 started = time.monotonic()
                 pulled = await pull_with_credentials(self.runtime, ref,
-                                                     union_lookup(ref, [keyring, *self.node_keyrings]))
+                                                     union_lookup(ref, [keyring, *self.node_keyrings]), pod)
                 took = go_duration(time.monotonic() - started)
             size = await self._size(ref)
         except PullError as exc:

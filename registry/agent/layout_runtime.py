@@ -14,6 +14,7 @@ from registry.agent.keyring import Credential
 from registry.agent.puller import Puller
 from registry.agent.runtime import ImageFs, ImageRuntime, RuntimeImage
 from registry.agent.store import ContentStore, ImageDetails
+from registry.agent.workloads import PodSpec
 from registry.oci.reference import ImageReference
 
 
@@ -48,7 +49,7 @@ class LayoutRuntime(ImageRuntime):
             return None
         return _image(details.config_digest, self._by_id()[details.config_digest])
 
-    async def pull(self, ref: ImageReference, credential: Credential | None = None) -> str:
+    async def pull(self, ref: ImageReference, credential: Credential | None = None, pod: PodSpec | None = None) -> str:
         return (await self.puller.pull(ref, credential)).image_id
 
     async def images(self) -> list[RuntimeImage]:

@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from registry.agent.keyring import Credential
+from registry.agent.workloads import PodSpec
 from registry.oci.reference import ImageReference
 
 
@@ -44,8 +45,8 @@ class ImageRuntime(ABC):
         """The image ``ref`` names, or None when the runtime does not have it (``ImageStatus``)."""
 
     @abstractmethod
-    async def pull(self, ref: ImageReference, credential: Credential | None = None) -> str:
-        """Pull with one credential (None: anonymous); return the image reference (``PullImage``)."""
+    async def pull(self, ref: ImageReference, credential: Credential | None = None, pod: PodSpec | None = None) -> str:
+        """Pull with one credential (None: anonymous) for ``pod``; return the image reference (``PullImage``)."""
 
     @abstractmethod
     async def images(self) -> list[RuntimeImage]:

@@ -17,6 +17,7 @@ from typing import AsyncIterator, Callable
 from registry.agent.errors import PullError
 from registry.agent.keyring import Credential
 from registry.agent.runtime import ImageFs, ImageRuntime, RuntimeImage
+from registry.agent.workloads import PodSpec
 from registry.oci.reference import ImageReference
 
 DEFAULT_QPS = 5.0
@@ -54,10 +55,10 @@ class ThrottledRuntime(ImageRuntime):
     async def status(self, ref: ImageReference) -> RuntimeImage | None:
         return await self.runtime.status(ref)
 
-    async def pull(self, ref: ImageReference, credential: Credential | None = None) -> str:
+    async def pull(self, ref: ImageReference, credential: Credential | None = None, pod: PodSpec | None = None) -> str:
         if not self.bucket.try_accept():
             raise PullError("pull QPS exceeded")
-        return await self.runtime.pull(ref, credential)
+        return await self.runtime.pull(ref, credential, pod)
 
     async def images(self) -> list[RuntimeImage]:
         return await self.runtime.images()

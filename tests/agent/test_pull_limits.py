@@ -24,13 +24,13 @@ class CountingRuntime(LayoutRuntime):
         super().__init__(store, Puller(store))
         self.in_flight = self.peak = self.calls = 0
 
-    async def pull(self, ref, credential=None):
+    async def pull(self, ref, credential=None, pod=None):
         self.calls += 1
         self.in_flight += 1
         self.peak = max(self.peak, self.in_flight)
         try:
             await asyncio.sleep(0.2)
-            return await super().pull(ref, credential)
+            return await super().pull(ref, credential, pod)
         finally:
             self.in_flight -= 1
 

@@ -20,6 +20,7 @@ from registry.agent.cri.api_pb2_grpc import ImageServiceStub
 from registry.agent.errors import InputError, PullError, RuntimeCallError, UnauthorizedError
 from registry.agent.keyring import Credential
 from registry.agent.runtime import ImageFs, ImageRuntime, RuntimeImage
+from registry.agent.workloads import PodSpec
 from registry.oci.reference import ImageReference
 
 # Where the kubelet looks for a runtime when told nothing (containerd first, then CRI-O).
@@ -98,10 +99,14 @@ class CriRuntime(ImageRuntime):
         reply = await self._call("ImageStatus", pb.ImageStatusRequest(image=_spec(ref)))
         return _image(reply.image) if reply.HasField("image") else None
 
-    async def pull(self, ref: ImageReference, credential: Credential | None = None) -> str:
+    async def pull(self, ref: ImageReference, credential: Credential | None = None, pod: PodSpec | None = None) -> str:
         auth = pb.AuthConfig(username=credential.username, password=credential.password) if credential else None
+        # The pod the image is for, as the kubelet sends its sandbox config (runtimes may pull per runtime class).
+        sandbox = pb.PodSandboxConfig(metadata=pb.PodSandboxMetadata(name=pod.name, uid=pod.uid,
+                                                                     namespace=pod.namespace)) if pod else None
+        request = pb.PullImageRequest(image=_spec(ref), auth=auth, sandbox_config=sandbox)
         try:
-            reply = await self._call("PullImage", pb.PullImageRequest(image=_spec(ref), auth=auth), timeout=None)
+            reply = await self._call("PullImage", request, timeout=None)
         except RuntimeCallError as exc:
             text = str(exc)
             raise (UnauthorizedError if any(word in text for word in _REFUSED) else PullError)(text) from None
