@@ -12,8 +12,10 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import grpc
+from google.protobuf.message import Message
 
 from registry.agent.cri import api_pb2 as pb
 from registry.agent.cri.api_pb2_grpc import ImageServiceStub
@@ -27,8 +29,9 @@ from registry.oci.reference import ImageReference
 DEFAULT_SOCKETS = ("/run/containerd/containerd.sock", "/var/run/crio/crio.sock")
 CALL_TIMEOUT = 60.0  # seconds for every call but PullImage, which takes as long as the image does
 MAX_MESSAGE = 16 << 20  # the kubelet's limit for CRI replies (a node's ListImages can be long)
-# How registries word a refused credential in the runtime's error text (containerd, CRI-O).
+# Go spells these two gRPC codes differently from the rest (``NotFound`` from NOT_FOUND).
 _GO_CODE_NAMES = {grpc.StatusCode.OK: "OK", grpc.StatusCode.CANCELLED: "Canceled"}
+# How registries word a refused credential in the runtime's error text (containerd, CRI-O).
 _REFUSED = ("401 Unauthorized", "403 Forbidden", "unauthorized:", "authorization failed", "denied:")
 
 
@@ -86,7 +89,8 @@ class CriRuntime(ImageRuntime):
             self._stub = ImageServiceStub(self._channel)
         return self._stub
 
-    async def _call(self, method: str, request, timeout: float | None = CALL_TIMEOUT):
+    async def _call(self, method: str, request: Message, timeout: float | None = CALL_TIMEOUT) -> Any:
+        """One ImageService call; any gRPC failure becomes a RuntimeCallError in the kubelet's words."""
         try:
             return await getattr(self._images(), method)(request, timeout=timeout)
         except grpc.aio.AioRpcError as exc:
