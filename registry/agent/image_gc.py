@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from registry.agent.events import WARNING, EventLog
 from registry.agent.errors import InputError
 from registry.agent.pull_records import PullRecords
 from registry.agent.runtime import ImageRuntime, RuntimeImage
+from registry.agent.statefile import write_atomically
 
 USAGE_FILE = "image-usage.json"
 HIGH_THRESHOLD = 85.0
@@ -72,11 +72,7 @@ class ImageUsage:
             raise InputError(str(self.path), f"unreadable image usage: {exc}") from None
 
     def _save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".usage-")
-        with os.fdopen(fd, "w") as handle:
-            json.dump(self._images, handle, indent=1, sort_keys=True)
-        os.replace(temp, self.path)
+        write_atomically(self.path, json.dumps(self._images, indent=1, sort_keys=True).encode())
         self.fresh = False
 
     def used(self, image_id: str) -> None:

@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from registry.agent.errors import InputError
 from registry.agent.keyring import Credential
+from registry.agent.statefile import write_atomically
 from registry.oci.reference import ImageReference
 
 RECORDS_FILE = "pulled-images.json"
@@ -53,8 +53,8 @@ def _allowlisted(ref: ImageReference, allowlist: tuple[str, ...]) -> bool:
 class PullRecords:
     """The pull records of one node, read at start and written after every change."""
 
-    def __init__(self, state_dir: str | os.PathLike[str], policy: VerificationPolicy = VerificationPolicy.NEVER_VERIFY_PRELOADED,
-                 allowlist: tuple[str, ...] = ()):
+    def __init__(self, state_dir: str | os.PathLike[str],
+                 policy: VerificationPolicy = VerificationPolicy.NEVER_VERIFY_PRELOADED, allowlist: tuple[str, ...] = ()):
         self.path = Path(state_dir) / RECORDS_FILE
         self.policy = policy
         self.allowlist = allowlist
@@ -72,17 +72,8 @@ class PullRecords:
         return data["images"]
 
     def _save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".records-")
-        try:
-            with os.fdopen(fd, "w") as handle:
-                json.dump({"version": VERSION, "images": self._images}, handle, indent=1, sort_keys=True)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, self.path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        write_atomically(self.path, json.dumps({"version": VERSION, "images": self._images}, indent=1,
+                                               sort_keys=True).encode())
 
     def must_pull(self, ref: ImageReference, image_id: str, credentials: list[Credential]) -> bool:
         """Whether a pod holding ``credentials`` (its Secrets' matches) must pull the present image itself."""
