@@ -54,10 +54,14 @@ class ManifestDir:
     def rescan(self) -> bool:
         """Read what changed; True when the Pods or Secrets may be different."""
         current = {}
-        for path in sorted(self.directory.iterdir()):
-            if path.suffix in SUFFIXES and path.is_file() and not path.name.startswith("."):
-                stat = path.stat()
-                current[path] = (stat.st_mtime_ns, stat.st_size)
+        try:
+            for path in sorted(self.directory.iterdir()):
+                if path.suffix in SUFFIXES and path.is_file() and not path.name.startswith("."):
+                    stat = path.stat()
+                    current[path] = (stat.st_mtime_ns, stat.st_size)
+        except OSError as exc:  # the folder went away or a file vanished mid-scan: keep what was read, try again
+            self.report(f"cannot read {self.directory}: {exc}")
+            return False
         if current == self._seen:
             return False
         for path in set(self._files) - set(current):
@@ -100,8 +104,7 @@ async def serve(agent: NodeAgent, manifests: ManifestDir, stop: asyncio.Event, *
     while not stop.is_set():
         if manifests.rescan():
             agent.secrets = manifests.secrets(base)
-            fresh = {pod.uid: pods.get(pod.uid) or _Pod(pod, agent.event_log(pod)) for pod in manifests.pods()}
-            pods = fresh
+            pods = {pod.uid: pods.get(pod.uid) or _Pod(pod, agent.event_log(pod)) for pod in manifests.pods()}
         wait = file_check
         for state in pods.values():
             if state.ready:
