@@ -56,3 +56,7 @@ class BlobVerificationError(PullError):
 
 class PlatformNotFoundError(PullError):
     """An index offers no manifest for the node's platform."""
+
+
+class RuntimeCallError(AgentError):
+    """The container runtime could not be reached or answered a call with an error."""

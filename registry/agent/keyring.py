@@ -9,7 +9,9 @@ returned, most specific key first, so the puller can try them in turn.
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass, field
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from registry.oci.reference import ImageReference
@@ -18,11 +20,21 @@ DOCKER_HUB_KEY = "index.docker.io"
 
 
 @dataclass(frozen=True, slots=True)
+class SecretRef:
+    """The pull Secret a credential came from, as the kubelet's pull records name it."""
+
+    namespace: str
+    name: str
+    uid: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Credential:
     """A username and password for one registry key; ``source`` says where it came from.
 
     ``problem`` says, in words for whoever wrote the Secret, why the registry will
-    likely refuse this credential (empty when nothing is known to be wrong).
+    likely refuse this credential (empty when nothing is known to be wrong). ``secret``
+    names the pull Secret it came from; None for the node's own credentials.
     """
 
     username: str
@@ -30,9 +42,15 @@ class Credential:
     email: str = ""
     source: str = ""
     problem: str = ""
+    secret: SecretRef | None = None
 
     def __repr__(self) -> str:  # never print a password by accident
         return f"Credential(username={self.username!r}, source={self.source!r})"
+
+    @property
+    def hash(self) -> str:
+        """A digest that tells credentials apart without keeping them (stored in pull records)."""
+        return hashlib.sha256(json.dumps([self.username, self.password]).encode()).hexdigest()
 
 
 def normalize_key(server: str) -> str | None:
@@ -100,6 +118,10 @@ class Keyring:
             return False
         self.entries.setdefault(key, []).append(credential)
         return True
+
+    def from_secret(self, secret: SecretRef) -> "Keyring":
+        """The same credentials, each marked as coming from ``secret``."""
+        return Keyring({key: [replace(c, secret=secret) for c in credentials] for key, credentials in self.entries.items()})
 
     def extend(self, other: "Keyring") -> None:
         for key, credentials in other.entries.items():

@@ -16,7 +16,7 @@ import aiohttp
 from registry.agent.blobs import fetch_blob
 from registry.agent.client import RegistryClient
 from registry.agent.daemon_config import DaemonConfig
-from registry.agent.errors import PullError, UnauthorizedError
+from registry.agent.errors import PullError
 from registry.agent.keyring import Credential
 from registry.agent.platform import Platform, select_manifest
 from registry.agent.progress import Progress
@@ -113,22 +113,6 @@ class Puller:
                 raise PullError(f"failed to store {ref}: {exc}") from None
         assert failure is not None
         raise failure
-
-    async def pull_any(self, ref: ImageReference, credentials: list[Credential]) -> PullResult:
-        """Try each credential until a pull succeeds; anonymous only when there is none (as the kubelet)."""
-        if not credentials:
-            return await self.pull(ref, None)
-        errors: list[PullError] = []
-        for credential in credentials:
-            try:
-                return await self.pull(ref, credential)
-            except UnauthorizedError as exc:  # say why, when the credential is known to be unusable
-                errors.append(UnauthorizedError(f"{exc}; {credential.problem}") if credential.problem else exc)
-            except PullError as exc:
-                errors.append(exc)
-        if len(errors) == 1:
-            raise errors[0]
-        raise PullError("[" + ", ".join(str(error) for error in errors) + "]")
 
     async def _fetch_manifest(self, client: RegistryClient, reference: str,
                               expected: str | None) -> tuple[bytes, str, str]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from registry.agent.dockerconfig import parse_config_json
 from registry.agent.documents import Document
-from registry.agent.keyring import Keyring
+from registry.agent.keyring import Keyring, SecretRef
 
 DOCKER_CONFIG_JSON = "kubernetes.io/dockerconfigjson"
 DOCKER_CFG = "kubernetes.io/dockercfg"
@@ -32,14 +32,17 @@ def is_secret(doc: Document) -> bool:
     return doc.body.get("kind") == "Secret"
 
 
-def _metadata(doc: Document, default_namespace: str) -> tuple[str, str]:
+def _metadata(doc: Document, default_namespace: str) -> SecretRef:
     metadata = doc.body.get("metadata")
     if not isinstance(metadata, dict) or not isinstance(metadata.get("name"), str) or not metadata["name"]:
         raise doc.error("metadata.name", "required string")
     namespace = metadata.get("namespace") or default_namespace
     if not isinstance(namespace, str):
         raise doc.error("metadata.namespace", "must be a string")
-    return namespace, metadata["name"]
+    uid = metadata.get("uid") or ""  # a Secret read from the API server has one; kubectl --dry-run output none
+    if not isinstance(uid, str):
+        raise doc.error("metadata.uid", "must be a string")
+    return SecretRef(namespace, metadata["name"], uid)
 
 
 def _value(doc: Document, key: str) -> str | None:
@@ -64,7 +67,8 @@ def _value(doc: Document, key: str) -> str | None:
 
 def parse_secret(doc: Document, default_namespace: str = DEFAULT_NAMESPACE) -> PullSecret:
     """Turn a Secret document into its credentials; other Secret types carry none."""
-    namespace, name = _metadata(doc, default_namespace)
+    ref = _metadata(doc, default_namespace)
+    namespace, name = ref.namespace, ref.name
     secret_type = doc.body.get("type")
     keyring = Keyring()
     key = DATA_KEYS.get(secret_type) if isinstance(secret_type, str) else None
@@ -74,7 +78,7 @@ def parse_secret(doc: Document, default_namespace: str = DEFAULT_NAMESPACE) -> P
         keyring = parse_config_json(
             text, source=doc.source, document=doc.number, field=f"{section}[{key}]",
             label=f"secret {namespace}/{name}", legacy=secret_type == DOCKER_CFG, secret=name,
-        )
+        ).from_secret(ref)
     return PullSecret(namespace, name, keyring)
 
 

@@ -14,13 +14,13 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
+from registry.agent.statefile import write_atomically
 from registry.oci.digest import Digest, digest_of
 from registry.oci.manifest import Descriptor, ManifestError, parse_manifest
 from registry.oci.mediatypes import OCI_INDEX
@@ -79,19 +79,6 @@ class ImageDetails:
     blobs: tuple[str, ...]
 
 
-def _fsync_write(path: Path, data: bytes) -> None:
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 class ContentStore:
     """Blobs and reference records of one node, safe against concurrent agents on the node."""
 
@@ -102,7 +89,7 @@ class ContentStore:
         (self.layout / "blobs" / "sha256").mkdir(parents=True, exist_ok=True)
         self.ingest_dir.mkdir(parents=True, exist_ok=True)
         if not (self.layout / "oci-layout").exists():
-            _fsync_write(self.layout / "oci-layout", json.dumps(LAYOUT_VERSION).encode())
+            write_atomically(self.layout / "oci-layout", json.dumps(LAYOUT_VERSION).encode())
         if not (self.layout / "index.json").exists():
             self._write_index([])
 
@@ -131,7 +118,7 @@ class ContentStore:
         path = self.blob_path(digest)
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():
-            _fsync_write(path, data)
+            write_atomically(path, data)
         return digest
 
     def partial_path(self, digest: str) -> Path:
@@ -163,7 +150,7 @@ class ContentStore:
 
     def _write_index(self, manifests: list[dict[str, Any]]) -> None:
         index = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests}
-        _fsync_write(self.layout / "index.json", json.dumps(index, indent=2).encode())
+        write_atomically(self.layout / "index.json", json.dumps(index, indent=2).encode())
 
     def records(self) -> list[ImageRecord]:
         found = (ImageRecord.from_descriptor(d) for d in self._read_index())

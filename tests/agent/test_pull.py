@@ -160,7 +160,7 @@ async def test_latest_is_pulled_every_time(plain_registry, repo, tmp_path):
     async with NodeAgent(tmp_path / "state") as agent:
         first = await agent.run_pod(pods[0])
         second = await agent.run_pod(pods_of(pod_yaml(f"{plain_registry.host}/{repo}"), tmp_path)[0])
-        again = await agent.puller.pull(f"{plain_registry.host}/{repo}")
+        again = await agent.runtime.puller.pull(f"{plain_registry.host}/{repo}")
     for result in (first, second):
         assert result.events.reasons() == ["Pulling", "Pulled"]
         assert result.events.events[1].message.startswith("Successfully pulled image")
@@ -173,7 +173,7 @@ async def test_never_uses_only_what_is_present(plain_registry, repo, tmp_path):
     image = f"{plain_registry.host}/{repo}:v1"
     async with NodeAgent(tmp_path / "state") as agent:
         absent = await agent.run_pod(pods_of(pod_yaml(image, "Never"), tmp_path)[0])
-        await agent.puller.pull(image)
+        await agent.runtime.puller.pull(image)
         present = await agent.run_pod(pods_of(pod_yaml(image, "Never"), tmp_path)[0])
     assert absent.status == "ErrImageNeverPull"
     assert [(e.reason, e.message) for e in absent.events.events] == [
@@ -275,7 +275,7 @@ async def test_interrupted_download_resumes_with_range(plain_registry, repo, tmp
     store = ContentStore(tmp_path / "state")
     store.partial_path(sha256(layer)).write_bytes(layer[: len(layer) // 2])
     async with NodeAgent(tmp_path / "state") as agent:
-        await agent.puller.pull(f"{plain_registry.host}/{repo}:v1")
+        await agent.runtime.puller.pull(f"{plain_registry.host}/{repo}:v1")
     assert store.read_blob(sha256(layer)) == layer
     assert f'"GET /v2/{repo}/blobs/{sha256(layer)} HTTP/1.1" 206' in plain_registry.log()
     assert list((tmp_path / "state" / "ingest").iterdir()) == []
