@@ -122,10 +122,10 @@ class _RepositoryView:
 
 
 class ArtifactService:
-    def __init__(self, meta: MetaStore, blobs: BlobStore, manifests: ManifestService, links: BlobLinks,
+    def __init__(self, meta: MetaStore, store: BlobStore, manifests: ManifestService, links: BlobLinks,
                  cache_entries: int = 4096) -> None:
         self.meta = meta
-        self.blobs = blobs
+        self.store = store
         self.manifests = manifests
         self.links = links
         self._configs: OrderedDict[str, dict[str, Any]] = OrderedDict()
@@ -192,7 +192,7 @@ class ArtifactService:
         """Image attributes from the config blob; configs are immutable, so they are cached."""
         cached = self._configs.get(config_digest)
         if cached is None:
-            raw = await self.blobs.get_bytes(Digest.parse(config_digest))
+            raw = await self.store.get_bytes(Digest.parse(config_digest))
             try:
                 doc = json.loads(raw) if raw else {}
             except ValueError:

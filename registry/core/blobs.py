@@ -47,9 +47,9 @@ class BlobBody:
 
 
 class BlobService:
-    def __init__(self, meta: MetaStore, blobs: BlobStore, links: BlobLinks) -> None:
+    def __init__(self, meta: MetaStore, store: BlobStore, links: BlobLinks) -> None:
         self.meta = meta
-        self.blobs = blobs
+        self.store = store
         self.links = links
         # Misses in proxy-cache projects go to the proxy cache (set by the wiring).
         self.proxy: ProxyCache | None = None
@@ -63,7 +63,7 @@ class BlobService:
 
     async def _linked_size(self, repo: str, digest: Digest) -> int | None:
         size = await self.meta.blob_links.size(repo, str(digest))
-        if size is None or await self.blobs.stat(digest) is None:
+        if size is None or await self.store.stat(digest) is None:
             return None
         return size
 
@@ -85,15 +85,15 @@ class BlobService:
             if endpoint is None or self.proxy is None:
                 raise blob_unknown(str(digest))
             return await self.proxy.blob(endpoint, repo, digest)
-        redirect = await self.blobs.redirect_url(digest)
-        path = None if redirect is not None else self.blobs.local_path(digest)
-        return BlobBody(digest, size, path, redirect, self.blobs)
+        redirect = await self.store.redirect_url(digest)
+        path = None if redirect is not None else self.store.local_path(digest)
+        return BlobBody(digest, size, path, redirect, self.store)
 
     async def mount(self, repo: str, digest: Digest, source: str) -> bool:
         """Link a blob readable in ``source`` into ``repo``; False when it is not there."""
         await self.links.refuse_push(repo)
         size = await self.meta.blob_links.size(source, str(digest))
-        if size is None or await self.blobs.stat(digest) is None:
+        if size is None or await self.store.stat(digest) is None:
             return False
         return await self.links.link(repo, str(digest), size)  # False when collected: upload it instead
 

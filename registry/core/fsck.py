@@ -82,9 +82,9 @@ def _names(items: list[str], limit: int = 5) -> str:
 
 
 class Fsck:
-    def __init__(self, meta: MetaStore, blobs: BlobStore, quarantine: Path) -> None:
+    def __init__(self, meta: MetaStore, store: BlobStore, quarantine: Path) -> None:
         self.meta = meta
-        self.blobs = blobs
+        self.store = store
         self.quarantine = quarantine
 
     async def run(self, repair: bool = False) -> FsckReport:
@@ -114,11 +114,11 @@ class Fsck:
         """Hash every blob; return the intact digests, and the corrupt ones with what they hash to."""
         present: set[str] = set()
         corrupt: dict[str, str] = {}
-        async for digest, size, _ in self.blobs.list():
+        async for digest, size, _ in self.store.list():
             report.blobs += 1
             report.bytes += size
             hasher = digest.hasher()
-            async for chunk in self.blobs.read(digest):
+            async for chunk in self.store.read(digest):
                 hasher.update(chunk)
             if hasher.hexdigest() == digest.hex:
                 present.add(str(digest))
@@ -131,10 +131,10 @@ class Fsck:
         self.quarantine.mkdir(parents=True, exist_ok=True)
         target = self.quarantine / f"{digest.algorithm}-{digest.hex}"
         with open(target, "wb") as f:
-            async for chunk in self.blobs.read(digest):
+            async for chunk in self.store.read(digest):
                 f.write(chunk)
             os.fsync(f.fileno())
-        await self.blobs.delete(digest)
+        await self.store.delete(digest)
 
     async def _report(self, snapshot: Snapshot, present: set[str], corrupt: dict[str, str], report: FsckReport,
                       repair: bool) -> None:

@@ -130,10 +130,10 @@ class Replay:
 
 
 class GarbageCollector:
-    def __init__(self, meta: MetaStore, blobs: BlobStore,
+    def __init__(self, meta: MetaStore, store: BlobStore,
                  forget_manifest: Callable[[str, str], None] | None = None) -> None:
         self.meta = meta
-        self.blobs = blobs
+        self.store = store
         # Drops a deleted manifest from a server's in-memory cache, when GC runs inside one.
         self.forget_manifest = forget_manifest
 
@@ -167,7 +167,7 @@ class GarbageCollector:
                     if self.forget_manifest is not None:
                         self.forget_manifest(repo, digest)
             referenced = await refs.referenced_digests()
-        async for digest, size, mtime in self.blobs.list():
+        async for digest, size, mtime in self.store.list():
             if str(digest) in referenced or mtime >= before:
                 continue
             if dry_run or await self._delete(digest, before):
@@ -184,12 +184,12 @@ class GarbageCollector:
         try:
             if self._refreshed(digest, before):
                 return False
-            return await self.blobs.delete(digest)
+            return await self.store.delete(digest)
         finally:
             await self.meta.references.end_blob_deletion(str(digest))
 
     def _refreshed(self, digest: Digest, before: float) -> bool:
-        path = self.blobs.local_path(digest)
+        path = self.store.local_path(digest)
         if path is None:
             return False
         try:

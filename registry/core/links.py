@@ -38,10 +38,10 @@ async def linking(write: Callable[[], Awaitable[T]]) -> T:
 
 
 class BlobLinks:
-    def __init__(self, meta: MetaStore, blobs: BlobStore, quotas: QuotaService | None = None,
+    def __init__(self, meta: MetaStore, store: BlobStore, quotas: QuotaService | None = None,
                  proxies: ProxyProjects | None = None) -> None:
         self.meta = meta
-        self.blobs = blobs
+        self.store = store
         self.quotas = quotas
         self.proxies = proxies
 
@@ -72,7 +72,7 @@ class BlobLinks:
 
     async def _link(self, repo: str, digest: str, size: int) -> bool:
         await linking(lambda: self.meta.blob_links.link(repo, project_of(repo), digest, size))
-        if await self.blobs.stat(Digest.parse(digest)) is None:  # collected just before the link
+        if await self.store.stat(Digest.parse(digest)) is None:  # collected just before the link
             await self.meta.blob_links.unlink(repo, digest)
             return False
         return True

@@ -100,12 +100,12 @@ def referrer_descriptor(record: ManifestRecord) -> dict:
 
 
 class ManifestService:
-    def __init__(self, meta: MetaStore, blobs: BlobStore, cache: ManifestCache | None = None,
+    def __init__(self, meta: MetaStore, store: BlobStore, cache: ManifestCache | None = None,
                  *, max_bytes: int, immutability: ImmutableTags, quotas: QuotaService | None = None,
                  proxies: ProxyProjects | None = None) -> None:
         self.meta = meta
         self.immutability = immutability
-        self.blobs = blobs
+        self.store = store
         self.cache = cache or ManifestCache()
         self.max_bytes = max_bytes
         self.quotas = quotas
@@ -152,7 +152,7 @@ class ManifestService:
         record = await self.meta.manifests.get(repo, digest)
         if record is None:
             raise manifest_unknown(reference)
-        body = await self.blobs.get_bytes(Digest.parse(digest))
+        body = await self.store.get_bytes(Digest.parse(digest))
         if body is None:
             raise manifest_unknown(reference)
         self.cache.put(repo, digest, record.media_type, body)
@@ -187,15 +187,15 @@ class ManifestService:
         await self.immutability.check_moves(repo, tags, str(digest))
         if self.quotas is not None:
             await self.quotas.check(repo, str(digest), len(body))
-        await self.blobs.put_bytes(digest, body)
+        await self.store.put_bytes(digest, body)
         record = _record(repo, str(digest), parsed, len(body))
         try:
             await linking(lambda: self.meta.manifests.put(record, project_of(repo), tags, check_references=True))
         except MissingReferences as missing:
             raise RegistryError("MANIFEST_BLOB_UNKNOWN", "manifest references content removed from this repository "
                                 "while it was pushed", {"missing": missing.digests}) from None
-        if await self.blobs.stat(digest) is None:  # collected between the write and the link
-            await self.blobs.put_bytes(digest, body)
+        if await self.store.stat(digest) is None:  # collected between the write and the link
+            await self.store.put_bytes(digest, body)
         return str(digest), parsed, tags
 
     async def record_fetched(self, repo: str, digest: Digest, body: bytes, content_type: str | None,
@@ -212,11 +212,11 @@ class ManifestService:
                                 status=502) from None
         if self.quotas is not None:
             await self.quotas.check(repo, str(digest), len(body))
-        await self.blobs.put_bytes(digest, body)
+        await self.store.put_bytes(digest, body)
         record = _record(repo, str(digest), parsed, len(body))
         await linking(lambda: self.meta.manifests.put(record, project_of(repo), [tag] if tag else []))
-        if await self.blobs.stat(digest) is None:  # collected between the write and the link
-            await self.blobs.put_bytes(digest, body)
+        if await self.store.stat(digest) is None:  # collected between the write and the link
+            await self.store.put_bytes(digest, body)
         self.cache.put(repo, str(digest), parsed.media_type, body)
         return StoredManifest(str(digest), parsed.media_type, body, tag)
 

@@ -61,10 +61,10 @@ class UploadLimits:
 
 
 class UploadService:
-    def __init__(self, meta: MetaStore, blobs: BlobStore, links: BlobLinks,
+    def __init__(self, meta: MetaStore, store: BlobStore, links: BlobLinks,
                  limits: UploadLimits | None = None) -> None:
         self.meta = meta
-        self.blobs = blobs
+        self.store = store
         self.links = links
         self.limits = limits or UploadLimits()
         self._hashes: dict[str, _HashState] = {}
@@ -78,7 +78,7 @@ class UploadService:
                 f"too many open upload sessions for this client (limit {self.limits.max_sessions_per_client})",
             )
         upload_id = str(uuid.uuid4())
-        await self.blobs.upload_start(upload_id)
+        await self.store.upload_start(upload_id)
         await self.meta.uploads.create(upload_id, repo, client)
         self._hashes[upload_id] = _HashState(hashlib.sha256(), 0)
         metrics.upload_started()
@@ -93,7 +93,7 @@ class UploadService:
         record = await self.meta.uploads.get(upload_id)
         if record is None or record.repo != repo:
             raise upload_unknown(upload_id)
-        size = await self.blobs.upload_size(upload_id)
+        size = await self.store.upload_size(upload_id)
         if size is None:
             raise upload_unknown(upload_id)
         return size
@@ -124,7 +124,7 @@ class UploadService:
                 state = None
                 self._hashes.pop(upload_id, None)
             try:
-                new_size = await self.blobs.upload_append(
+                new_size = await self.store.upload_append(
                     upload_id, size, chunks, state.hasher.update if state else None
                 )
             except BlobUploadUnknown:
@@ -143,7 +143,7 @@ class UploadService:
         if state is not None and state.offset == size and state.hasher.name == algorithm:
             return state.hasher.hexdigest()
         hasher = hashlib.new(algorithm)
-        async for chunk in self.blobs.upload_read(upload_id):
+        async for chunk in self.store.upload_read(upload_id):
             hasher.update(chunk)
         return hasher.hexdigest()
 
@@ -163,7 +163,7 @@ class UploadService:
             except RegistryError:
                 await self._discard(upload_id, "invalid")
                 raise
-            await self.blobs.upload_commit(upload_id, expected)
+            await self.store.upload_commit(upload_id, expected)
             await self.meta.uploads.delete(upload_id)
             self._forget(upload_id)
             metrics.upload_ended("committed")
@@ -178,7 +178,7 @@ class UploadService:
         await self._discard(upload_id, "cancelled")
 
     async def _discard(self, upload_id: str, outcome: str) -> None:
-        await self.blobs.upload_abort(upload_id)
+        await self.store.upload_abort(upload_id)
         await self.meta.uploads.delete(upload_id)
         self._forget(upload_id)
         metrics.upload_ended(outcome)
@@ -193,7 +193,7 @@ class UploadService:
         stale = await self.meta.uploads.stale(cutoff)
         for upload_id in stale:
             await self._discard(upload_id, "purged")
-        async for upload_id, mtime in self.blobs.list_uploads():
+        async for upload_id, mtime in self.store.list_uploads():
             if mtime < cutoff and await self.meta.uploads.get(upload_id) is None:
-                await self.blobs.upload_abort(upload_id)
+                await self.store.upload_abort(upload_id)
         return len(stale)

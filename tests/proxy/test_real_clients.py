@@ -4,7 +4,7 @@ second Berth (type harbor, token auth), podman-style ``registries.conf`` mirrors
 from __future__ import annotations
 
 import json
-from urllib.parse import quote
+from urllib.parse import unquote
 
 import pytest
 
@@ -95,5 +95,5 @@ def test_containerd_pulls_both_upstreams_through_the_mirror_with_ns(tmp_path, co
         containerd.ctr("images", "pull", "--hosts-dir", str(tmp_path / "certs.d"), ref, timeout=120)
     listed = containerd.ctr("images", "ls").stdout
     assert first.digest in listed and second.digest in listed
-    log = mirror.log()
-    assert f"ns={quote(upstream.host, safe='')}" in log and f"ns={quote(upstream_berth.host, safe='')}" in log
+    log = unquote(mirror.log())  # the access log may show the query decoded or not
+    assert f"ns={upstream.host}" in log and f"ns={upstream_berth.host}" in log
