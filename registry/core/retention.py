@@ -189,6 +189,19 @@ class RetentionService:
     async def _schedule(self, policy_id: int, cron: str) -> None:
         await self.meta.jobs.set_schedule(_schedule_name(policy_id), "Custom" if cron else "None", cron, "{}")
 
+    async def keep_recently_pulled(self, project_id: int) -> None:
+        """A new proxy-cache project's policy: keep what was pulled in the last 7 days, daily.
+
+        Pull times of cached images are real pull times (pulls through the proxy count as
+        any other), so this never deletes what nodes still pull.
+        """
+        project = await self.meta.projects.by_id(project_id)
+        if project is None or await self.of_project(project) is not None:
+            return
+        everything = [Selector("doublestar", "matches", "**")]
+        rule = RetentionRule("nDaysSinceLastPull", 7, everything, True, [Selector("doublestar", "repoMatches", "**")])
+        await self.create(project, Policy(project_id, [rule], "0 0 0 * * *"))
+
     async def get(self, policy_id: int) -> tuple[RetentionPolicyRecord, Policy]:
         record = await self.meta.retention.policy(policy_id)
         if record is None:

@@ -9,6 +9,7 @@ session) cannot point Berth at internal services.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -78,6 +79,9 @@ class UpstreamRegistries:
         self.timeout = timeout
         self._fernet: Fernet | None = None
         self._session: aiohttp.ClientSession | None = None
+        # What a new proxy-cache project gets besides its binding (the wiring sets it: a
+        # default retention policy).
+        self.on_bound: Callable[[int], Awaitable[None]] | None = None
 
     # --- the shared HTTP session and the key -----------------------------------------
     def session(self) -> aiohttp.ClientSession:
@@ -191,6 +195,8 @@ class UpstreamRegistries:
         """Make a project a proxy cache of an endpoint, with at most ``limit`` upstream requests at once."""
         await self.get(endpoint_id)
         await self.meta.upstreams.bind(project_id, endpoint_id, limit)
+        if self.on_bound is not None:
+            await self.on_bound(project_id)
 
     async def set_limit(self, project_id: int, limit: int) -> None:
         if not await self.meta.upstreams.set_max_upstream_conn(project_id, limit):

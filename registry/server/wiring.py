@@ -80,7 +80,7 @@ def build_services(config: Config, meta: MetaStore, blob_store: BlobStore) -> Se
                                                check_interval=float(config["proxy.manifest_check_interval"]))
     projects = ProjectService(meta, auto_create=config["auth.auto_create_projects"])
     artifacts = ArtifactService(meta, blob_store, manifests, links)
-    return Services(
+    services = Services(
         blobs=blobs,
         uploads=UploadService(meta, blob_store, links, limits),
         manifests=manifests,
@@ -109,6 +109,8 @@ def build_services(config: Config, meta: MetaStore, blob_store: BlobStore) -> Se
         upstreams=upstreams,
         proxies=proxies,
     )
+    upstreams.on_bound = services.retention.keep_recently_pulled
+    return services
 
 
 async def open_registry(config: Config, create: bool = True) -> OpenRegistry:

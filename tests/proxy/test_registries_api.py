@@ -89,3 +89,19 @@ def test_an_endpoint_in_use_is_not_deleted(admin_api, upstream):
     assert admin_api.post("/projects", json={"project_name": name + "x", "registry_id": 999999}).status_code == 400
     assert admin_api.delete(f"/projects/{name}").status_code == 200
     assert admin_api.delete(f"/registries/{endpoint_id}").status_code == 200
+
+
+def test_a_new_proxy_project_keeps_what_was_pulled_in_the_last_week(admin_api, upstream):
+    endpoint_id = _create(admin_api, _endpoint(upstream.url))
+    name = f"px{uuid.uuid4().hex[:8]}"
+    made = admin_api.post("/projects", json={"project_name": name, "registry_id": endpoint_id})
+    assert made.status_code == 201, made.text
+    retention_id = admin_api.get(f"/projects/{name}").json()["metadata"]["retention_id"]
+    policy = admin_api.get(f"/retentions/{retention_id}").json()
+    (rule,) = policy["rules"]
+    assert (rule["template"], rule["params"]) == ("nDaysSinceLastPull", {"nDaysSinceLastPull": 7})
+    assert rule["tag_selectors"][0]["pattern"] == "**" and '"untagged": true' in rule["tag_selectors"][0]["extras"]
+    assert policy["trigger"]["settings"]["cron"] == "0 0 0 * * *"
+    plain = f"pl{uuid.uuid4().hex[:8]}"
+    assert admin_api.post("/projects", json={"project_name": plain}).status_code == 201
+    assert "retention_id" not in admin_api.get(f"/projects/{plain}").json()["metadata"]
