@@ -70,11 +70,12 @@ class TokenAuthority:
         issued_at = datetime.datetime.fromtimestamp(now, datetime.timezone.utc).isoformat().replace("+00:00", "Z")
         return IssuedToken(self._sign(claims), self.lifetime, issued_at)
 
-    def issue_refresh(self, subject: str, kind: str) -> str:
+    def issue_refresh(self, subject: str, kind: str, stamp: str) -> str:
+        """A refresh token; ``stamp`` fingerprints the credential it was earned with."""
         now = int(time.time())
         return self._sign({"iss": self.issuer, "sub": subject, "aud": f"{self.service}/refresh",
                            "exp": now + REFRESH_LIFETIME, "nbf": now, "iat": now,
-                           "jti": secrets.token_urlsafe(16), "kind": kind})
+                           "jti": secrets.token_urlsafe(16), "kind": kind, "cs": stamp})
 
     def _decode(self, token: str, audience: str) -> dict:
         try:
@@ -105,6 +106,7 @@ class TokenAuthority:
             self._verified.popitem(last=False)
         return result
 
-    def verify_refresh(self, token: str) -> tuple[str, str]:
+    def verify_refresh(self, token: str) -> tuple[str, str, str]:
+        """Subject, kind and credential stamp of a valid refresh token."""
         claims = self._decode(token, f"{self.service}/refresh")
-        return str(claims["sub"]), str(claims.get("kind", "user"))
+        return str(claims["sub"]), str(claims.get("kind", "user")), str(claims.get("cs", ""))

@@ -1,6 +1,7 @@
 """Users: creation, passwords, the admin bootstrap, and authentication of users and robots."""
 from __future__ import annotations
 
+import hashlib
 import asyncio
 import json
 import logging
@@ -140,6 +141,20 @@ class AccountService:
             return _robot_principal(robot) if robot else None
         user = await self.meta.users.by_name(name)
         return Principal("user", user.username, user.id, user.sysadmin) if user else None
+
+    async def credential_stamp(self, kind: str, name: str) -> str | None:
+        """A short fingerprint of the account's current password (or robot secret).
+
+        Refresh tokens carry it, so a password change or a refreshed robot secret ends
+        every refresh token issued before it. None when the account does not exist.
+        """
+        if kind == "robot" or name.startswith(ROBOT_PREFIX):
+            robot = await self.meta.robots.by_name(name)
+            secret = robot.secret_hash if robot else None
+        else:
+            user = await self.meta.users.by_name(name)
+            secret = user.password_hash if user else None
+        return hashlib.sha256(secret.encode()).hexdigest()[:16] if secret is not None else None
 
     async def bootstrap_admin(self, configured: str, data_dir: Path) -> str | None:
         """Create ``admin`` on first start; return a generated password to show once."""

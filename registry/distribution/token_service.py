@@ -42,7 +42,8 @@ async def _issue(request: web.Request, principal: Principal, scopes: list[Scope]
     body = {"token": token.token, "access_token": token.token, "expires_in": token.expires_in,
             "issued_at": token.issued_at}
     if refresh and not principal.anonymous:
-        body["refresh_token"] = state.tokens.issue_refresh(principal.name, principal.kind)
+        stamp = await state.accounts.credential_stamp(principal.kind, principal.name) or ""
+        body["refresh_token"] = state.tokens.issue_refresh(principal.name, principal.kind, stamp)
     return body
 
 
@@ -69,7 +70,7 @@ async def _refreshed(state: AuthState, refresh_token: str, client: str) -> Princ
     address = f"addr:{client}"
     state.basic.throttle.check(address)
     try:
-        subject, kind = state.tokens.verify_refresh(refresh_token)
+        subject, kind, stamp = state.tokens.verify_refresh(refresh_token)
     except InvalidToken:
         state.basic.throttle.failed(address)
         raise RegistryError("UNAUTHORIZED", "invalid refresh token") from None
@@ -77,6 +78,10 @@ async def _refreshed(state: AuthState, refresh_token: str, client: str) -> Princ
     if principal is None:
         raise RegistryError("UNAUTHORIZED", "the account of this refresh token no longer exists, "
                                             "is disabled or has expired")
+    if stamp != await state.accounts.credential_stamp(kind, subject):
+        state.basic.throttle.failed(address)
+        raise RegistryError("UNAUTHORIZED", "the password (or robot secret) changed after this refresh token was "
+                                            "issued; log in again")
     return principal
 
 

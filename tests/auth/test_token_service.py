@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import serialization
 
 from tests.auth.conftest import PASSWORD
 from tests.conftest import ADMIN
+from tests.support.admin import add_user, berth_cli
 from tests.support.client import error_codes
 
 
@@ -190,3 +191,20 @@ def test_refresh_tokens_only_for_offline_access(secured):
 def test_malformed_authorization(secured, header):
     r = requests.get(f"{secured.server.url}/v2/", headers={"Authorization": header})
     assert r.status_code == 401 and error_codes(r) == ["UNAUTHORIZED"]
+
+
+def test_a_password_change_ends_refresh_tokens(secured):
+    url = f"{secured.server.url}/service/token"
+    name = "changer"
+    add_user(secured.server, name, PASSWORD)
+    form = {"grant_type": "password", "username": name, "password": PASSWORD, "service": "harbor-registry",
+            "client_id": "c", "access_type": "offline"}
+    refresh = requests.post(url, data=form).json()["refresh_token"]
+    grant = {"grant_type": "refresh_token", "refresh_token": refresh, "service": "harbor-registry", "client_id": "c"}
+    assert requests.post(url, data=grant).status_code == 200
+    berth_cli(secured.server, "user", "passwd", name, "--password-stdin", stdin="Another-Pass-2\n")
+    refused = requests.post(url, data=grant)
+    assert refused.status_code == 401 and "changed" in refused.text
+    form["password"] = "Another-Pass-2"
+    fresh = requests.post(url, data=form).json()["refresh_token"]
+    assert requests.post(url, data={**grant, "refresh_token": fresh}).status_code == 200
