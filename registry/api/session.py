@@ -12,6 +12,7 @@ from registry.api.guards import CSRF_HEADER, SESSION_COOKIE
 from registry.api.body import bad_request, json_response
 from registry.core.errors import RegistryError
 from registry.http.appkeys import AUTH, SERVICES
+from registry.http.bodies import read_form
 
 MAX_FIELD = 512
 
@@ -22,7 +23,7 @@ async def login(request: web.Request) -> web.Response:
         raise RegistryError("UNSUPPORTED", "authentication is disabled on this registry", status=405)
     if request.content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
         raise bad_request("post the login form: principal and password")
-    form = await request.post()
+    form = await read_form(request)
     username, password = form.get("principal"), form.get("password")
     if not isinstance(username, str) or not isinstance(password, str) or not username \
             or len(username) > MAX_FIELD or len(password) > MAX_FIELD:

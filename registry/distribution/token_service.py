@@ -22,6 +22,7 @@ from aiohttp import web
 from registry.auth.access import Scope
 from registry.auth.basic import decode_basic
 from registry.http.appkeys import AUTH as TOKEN_SERVICE
+from registry.http.bodies import read_form
 from registry.auth.scopes import parse_scopes
 from registry.auth.state import AuthState
 from registry.auth.tokens import InvalidToken
@@ -87,7 +88,7 @@ async def _refreshed(state: AuthState, refresh_token: str, client: str) -> Princ
 
 async def post_token(request: web.Request) -> web.Response:
     state = request.app[TOKEN_SERVICE]
-    form = await request.post()
+    form = await read_form(request)
     _check_service(form.get("service"), state.tokens.service)
     grant_type = form.get("grant_type")
     if grant_type == "password":

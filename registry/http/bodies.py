@@ -11,6 +11,8 @@ import asyncio
 from collections.abc import AsyncIterator
 
 from aiohttp import web
+from aiohttp.web_request import FileField
+from multidict import MultiDictProxy
 
 from registry.core.errors import RegistryError
 from registry.oci.streams import read_at_most
@@ -59,3 +61,17 @@ def body_pieces(request: web.Request) -> AsyncIterator[bytes]:
 async def read_body(request: web.Request, limit: int) -> bytes:
     """The whole body, or its first ``limit + 1`` bytes when longer; 408 when it stalls."""
     return await read_at_most(_TimedReader(request), limit)
+
+
+async def read_form(request: web.Request) -> MultiDictProxy[str | bytes | FileField]:
+    """A small form (a login, a token request); 408 when it has not all arrived in time.
+
+    Forms are a few hundred bytes, so the whole body gets the inactivity limit once: a
+    client that sends the head and then nothing ties up no handler for longer.
+    """
+    timeout = float(request.app[CONFIG]["http.body_timeout"])
+    try:
+        async with asyncio.timeout(timeout):
+            return await request.post()
+    except TimeoutError:
+        raise _stalled(timeout) from None

@@ -77,3 +77,13 @@ def test_a_slow_but_moving_body_lives(server):
         reply = s.recv(65536)
     assert reply.startswith(b"HTTP/1.1 202"), reply
     assert client.get(location).headers["Range"] == f"0-{len(data) - 1}"
+
+
+@pytest.mark.parametrize("path", ["/service/token", "/c/login"])
+def test_a_stalled_form_is_cut_off(server, path):
+    head = (f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            "Content-Length: 200\r\n\r\n")
+    waited, reply = _stall(server.port, head, b"grant_type=pass")
+    assert reply.startswith(b"HTTP/1.1 408"), reply
+    assert _json_body(reply)["errors"][0]["code"] == "REQUEST_TIMEOUT"
+    assert TIMEOUT * 0.8 < waited < TIMEOUT + 5
