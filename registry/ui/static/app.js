@@ -28,7 +28,8 @@ class ApiError extends Error {
   constructor(status, message) { super(message); this.status = status; }
 }
 
-async function api(method, path, body) {
+// One call to the API, answering its body as text; a refusal becomes an ApiError with Harbor's message.
+async function call(method, path, body) {
   const headers = { Accept: "application/json" };
   if (state.csrf) headers["X-Harbor-CSRF-Token"] = state.csrf;
   if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -38,14 +39,22 @@ async function api(method, path, body) {
   const token = response.headers.get("X-Harbor-CSRF-Token");
   if (token) state.csrf = token;
   const text = await response.text();
-  const data = text ? JSON.parse(text) : null;
   if (!response.ok) {
     if (response.status === 401 && state.user) { state.user = null; go("#/login"); }
+    let data = null;
+    try { data = JSON.parse(text); } catch { /* not Harbor's error JSON: the status text says it */ }
     const message = data && data.errors && data.errors[0] ? data.errors[0].message : response.statusText;
     throw new ApiError(response.status, message);
   }
-  return data;
+  return text;
 }
+
+async function api(method, path, body) {
+  const text = await call(method, path, body);
+  return text ? JSON.parse(text) : null;
+}
+
+const apiText = (path) => call("GET", path);
 
 const enc = (s) => encodeURIComponent(s);
 const repoPath = (name) => enc(enc(name));  // Harbor wants a/b as a%252Fb
@@ -116,6 +125,58 @@ function formPanel(fields, submitLabel, action) {
   return form;
 }
 
+// A modal question naming what an action does; resolves true only when the action button is chosen.
+function confirmAction(message, actionLabel) {
+  return new Promise((resolve) => {
+    const yes = h("button", { type: "submit", class: "primary", value: "yes" }, actionLabel);
+    const dialog = h("dialog", { "aria-labelledby": "confirm-text" },
+      h("form", { method: "dialog", class: "stack" }, h("p", { id: "confirm-text" }, message),
+        h("div", { class: "actions" }, h("button", { type: "submit", class: "secondary", value: "no" }, "Cancel"), yes)));
+    dialog.addEventListener("close", () => { dialog.remove(); resolve(dialog.returnValue === "yes"); });
+    document.body.append(dialog);
+    dialog.showModal();  // the focus starts on Cancel, so Enter alone never deletes
+  });
+}
+
+// A button whose click runs `action`; a refusal from the API is shown in the toast.
+function actionButton(label, action, attrs = {}) {
+  return h("button", { type: "button", class: "small", ...attrs, onclick: async () => {
+    try { await action(); } catch (e) { toast(e.message); }
+  } }, label);
+}
+
+// Renders `render()` (answering [content, still running]) into a box, and again every second while a job
+// runs, so progress shows without reloading the page or moving keyboard focus.
+function liveBox(render) {
+  const box = h("div", {});
+  const error = h("p", { class: "error", role: "alert", hidden: true });
+  const outer = h("div", {}, error, box);
+  const refresh = async () => {
+    try {
+      const [content, running] = await render();
+      error.hidden = true;
+      box.replaceChildren(content);
+      if (running) setTimeout(() => { if (outer.isConnected) refresh(); }, 1000);
+    } catch (e) { showError(error, e); }
+  };
+  refresh();
+  return outer;
+}
+
+const FINISHED = new Set(["Success", "Succeed", "Error", "Failed", "Stopped"]);
+const busy = (status) => !FINISHED.has(status);
+
+// A "Log" button that shows (and hides again) a job's plain-text log under it.
+function logView(label, path) {
+  const out = h("pre", { class: "log", tabindex: "0", hidden: true });
+  const button = actionButton("Log", async () => {
+    if (out.hidden) out.textContent = (await apiText(path)) || "(empty)";
+    out.hidden = !out.hidden;
+    button.setAttribute("aria-expanded", String(!out.hidden));
+  }, { "aria-label": `Log of ${label}`, "aria-expanded": "false" });
+  return [button, out];
+}
+
 // ---- pages ---------------------------------------------------------------------------
 function loginPage() {
   document.querySelector(".topbar").hidden = true;
@@ -183,7 +244,7 @@ async function openProjectDialog() {
 function projectTabs(project, active) {
   const base = `#/projects/${enc(project)}`;
   const tabs = [["repositories", "Repositories", base], ["members", "Members", `${base}/members`],
-    ["robots", "Robot accounts", `${base}/robots`]];
+    ["robots", "Robot accounts", `${base}/robots`], ["policy", "Policy", `${base}/policy`]];
   return h("nav", { class: "tabs", "aria-label": "Project" },
     tabs.map(([key, label, href]) => h("a", { href, class: key === active ? "active" : "", "aria-current": key === active ? "page" : false }, label)));
 }
@@ -357,15 +418,189 @@ async function registriesPage() {
   ], registries, ["No registries", "Add an upstream registry, then create a project that is a proxy cache of it."])));
 }
 
+// ---- policy: tag immutability and retention --------------------------------------------
+const RETENTION_TEMPLATES = {
+  latestPushedK: "the most recently pushed # artifacts",
+  latestPulledN: "the most recently pulled # artifacts",
+  nDaysSinceLastPush: "artifacts pushed within the last # days",
+  nDaysSinceLastPull: "artifacts pulled within the last # days",
+  always: "always",
+};
+const doublestar = (decoration, pattern, extras) => ({ kind: "doublestar", decoration, pattern, ...(extras ? { extras } : {}) });
+const patterns = (selectors) => (selectors || []).map((s) => s.pattern).join(", ");
+const retains = (rule) => RETENTION_TEMPLATES[rule.template]
+  ? `Retain ${RETENTION_TEMPLATES[rule.template].replace("#", (rule.params || {})[rule.template])}` : rule.template;
+
+function immutabilitySection(project, rules) {
+  const path = `/projects/${enc(project)}/immutabletagrules`;
+  const add = formPanel([h("label", {}, "Tag pattern", h("input", { name: "tag", required: true, placeholder: "v*", autocomplete: "off" })),
+    h("label", {}, "Repository pattern", h("input", { name: "repository", required: true, value: "**", autocomplete: "off" }))],
+  "Add rule", async (data) => {
+    await api("POST", path, { tag_selectors: [doublestar("matches", data.get("tag"))],
+      scope_selectors: { repository: [doublestar("repoMatches", data.get("repository"))] } });
+    toast(`Tags matching ${data.get("tag")} are immutable`);
+    route();
+  });
+  const describe = (r) => `tags ${patterns(r.tag_selectors)} in repositories ${patterns(r.scope_selectors.repository)}`;
+  return h("section", { class: "panel section", "aria-labelledby": "immutability-title" },
+    h("h2", { id: "immutability-title" }, "Tag immutability"),
+    h("p", { class: "muted" }, "A tag that matches an enabled rule cannot be moved to another artifact or deleted."),
+    add, table([
+      { title: "Tag pattern", cell: (r) => h("code", {}, patterns(r.tag_selectors)) },
+      { title: "Repository pattern", cell: (r) => h("code", {}, patterns(r.scope_selectors.repository)) },
+      { title: "Enabled", cell: (r) => h("span", { class: `badge ${r.disabled ? "" : "public"}` }, r.disabled ? "Disabled" : "Enabled") },
+      { title: "", cell: (r) => [
+        actionButton(r.disabled ? "Enable" : "Disable", async () => {
+          await api("PUT", `${path}/${r.id}`, { disabled: !r.disabled });
+          route();
+        }, { "aria-label": `${r.disabled ? "Enable" : "Disable"} the rule for ${describe(r)}` }),
+        actionButton("Delete", async () => {
+          if (!await confirmAction(`Delete the immutability rule for ${describe(r)}? Those tags can then be moved and deleted.`, "Delete rule")) return;
+          await api("DELETE", `${path}/${r.id}`);
+          toast("Rule deleted");
+          route();
+        }, { class: "small danger", "aria-label": `Delete the rule for ${describe(r)}` })] },
+    ], rules, ["No immutability rules", "Every tag can be moved and deleted."]));
+}
+
+function retentionForm(info) {
+  const template = h("select", { name: "template" }, Object.entries(RETENTION_TEMPLATES).map(([id, text]) => h("option", { value: id }, `Retain ${text}`)));
+  const count = h("input", { name: "count", type: "number", min: "1", value: "10", required: true });
+  template.addEventListener("change", () => { count.disabled = template.value === "always"; });
+  return formPanel([h("label", {}, "Retention rule", template), h("label", {}, "Count (the #)", count),
+    h("label", {}, "Tags matching", h("input", { name: "tag", required: true, value: "**", autocomplete: "off" }))],
+  "Create policy", async (data) => {
+    const kind = data.get("template");
+    await api("POST", "/retentions", {
+      algorithm: "or",
+      rules: [{ action: "retain", template: kind, params: kind === "always" ? {} : { [kind]: Number(data.get("count")) },
+        tag_selectors: [doublestar("matches", data.get("tag"), JSON.stringify({ untagged: false }))],
+        scope_selectors: { repository: [doublestar("repoMatches", "**")] } }],
+      scope: { level: "project", ref: info.project_id },
+      trigger: { kind: "Schedule", settings: { cron: "" } },
+    });
+    toast("Retention policy created");
+    route();
+  });
+}
+
+// The policy's runs, newest first, and the newest run's tasks with their logs.
+async function retentionRuns(id) {
+  const executions = await api("GET", `/retentions/${id}/executions?page_size=10`);
+  const newest = executions[0];
+  const tasks = newest ? await api("GET", `/retentions/${id}/executions/${newest.id}/tasks?page_size=100`) : [];
+  return [h("div", {},
+    h("h3", {}, "Runs"),
+    table([
+      { title: "Run", num: true, cell: (e) => e.id },
+      { title: "Kind", cell: (e) => (e.dry_run ? "Dry run" : "Run") },
+      { title: "Status", cell: (e) => h("span", { class: "badge" }, e.status) },
+      { title: "Trigger", cell: (e) => e.trigger },
+      { title: "Started", cell: (e) => when(e.start_time) },
+    ], executions, ["No runs yet", "A dry run lists what a run would delete, and deletes nothing."]),
+    newest ? [h("h3", {}, `Tasks of run ${newest.id}`), table([
+      { title: "Repository", cell: (t) => t.repository },
+      { title: "Status", cell: (t) => t.status },
+      { title: "Artifacts", num: true, cell: (t) => t.total },
+      { title: "Retained", num: true, cell: (t) => t.retained },
+      { title: "", cell: (t) => logView(`the task for ${t.repository}`, `/retentions/${id}/executions/${newest.id}/tasks/${t.id}`) },
+    ], tasks, [busy(newest.status) ? "Running…" : "No repositories", ""])] : null),
+  Boolean(newest && busy(newest.status))];
+}
+
+async function retentionSection(info) {
+  const id = info.metadata.retention_id;
+  const section = h("section", { class: "panel section", "aria-labelledby": "retention-title" }, h("h2", { id: "retention-title" }, "Tag retention"));
+  if (!id) {
+    section.append(h("p", { class: "muted" }, "No retention policy: every artifact is kept. A policy keeps what its rules retain and deletes the rest."),
+      retentionForm(info));
+    return section;
+  }
+  const policy = await api("GET", `/retentions/${id}`);
+  let runs = liveBox(() => retentionRuns(id));
+  const start = (dryRun) => actionButton(dryRun ? "Dry run" : "Run", async () => {
+    if (!dryRun && !await confirmAction(`Run the retention policy of ${info.name} now? Artifacts its rules do not retain are deleted.`, "Run")) return;
+    await api("POST", `/retentions/${id}/executions`, { dry_run: dryRun });
+    toast(dryRun ? "Dry run started" : "Retention run started");
+    runs.replaceWith(runs = liveBox(() => retentionRuns(id)));
+  }, dryRun ? {} : { class: "small danger" });
+  section.append(table([
+    { title: "Rule", cell: (r) => retains(r) },
+    { title: "Tags matching", cell: (r) => h("code", {}, patterns(r.tag_selectors)) },
+    { title: "Repositories", cell: (r) => h("code", {}, patterns(r.scope_selectors.repository)) },
+  ], policy.rules, ["No rules", "The policy retains nothing."]),
+  h("div", { class: "form-panel row" }, start(true), start(false)), runs);
+  return section;
+}
+
+async function policyPage(project) {
+  const [info, rules] = await Promise.all([api("GET", `/projects/${enc(project)}`),
+    api("GET", `/projects/${enc(project)}/immutabletagrules?page_size=100`)]);
+  page(`${project} policy`, projectCrumbs(project), head(project), projectTabs(project, "policy"),
+    immutabilitySection(project, rules), await retentionSection(info));
+}
+
+// ---- garbage collection ----------------------------------------------------------------
+const GC_SCHEDULES = ["None", "Hourly", "Daily", "Weekly", "Custom"];
+
+async function gcHistory() {
+  const runs = await api("GET", "/system/gc?page_size=20");
+  const params = (r) => { try { return JSON.parse(r.job_parameters); } catch { return {}; } };
+  return [table([
+    { title: "Run", num: true, cell: (r) => r.id },
+    { title: "Kind", cell: (r) => r.job_kind },
+    { title: "Status", cell: (r) => h("span", { class: "badge" }, r.job_status) },
+    { title: "Parameters", cell: (r) => [params(r).dry_run ? h("span", { class: "tag" }, "dry run") : null,
+      params(r).delete_untagged ? h("span", { class: "tag" }, "delete untagged") : null] },
+    { title: "Started", cell: (r) => when(r.creation_time) },
+    { title: "", cell: (r) => (busy(r.job_status) ? "" : logView(`garbage collection ${r.id}`, `/system/gc/${r.id}/log`)) },
+  ], runs, ["No garbage collection yet", "A dry run lists what would be deleted, and deletes nothing."]),
+  runs.some((r) => busy(r.job_status))];
+}
+
+async function gcPage() {
+  const current = await api("GET", "/system/gc/schedule");
+  const schedule = current.schedule || { type: "None", cron: "" };
+  const parameters = current.parameters || {};
+  const type = h("select", { name: "type" }, GC_SCHEDULES.map((t) => h("option", { value: t, selected: t === schedule.type }, t)));
+  const cron = h("input", { name: "cron", value: schedule.cron || "", placeholder: "0 0 3 * * *", autocomplete: "off",
+    title: "six fields, seconds first", disabled: schedule.type !== "Custom" });
+  type.addEventListener("change", () => { cron.disabled = type.value !== "Custom"; cron.required = type.value === "Custom"; });
+  const untagged = h("input", { type: "checkbox", name: "delete_untagged", checked: Boolean(parameters.delete_untagged) });
+  const form = formPanel([h("label", {}, "Schedule type", type), h("label", {}, "Cron", cron),
+    h("label", { class: "check" }, untagged, "Delete untagged artifacts")], "Save schedule", async (data) => {
+    await api("PUT", "/system/gc/schedule", { schedule: { type: data.get("type"), cron: data.get("cron") || "" },
+      parameters: { delete_untagged: untagged.checked, dry_run: false } });
+    toast(`Garbage collection schedule: ${data.get("type")}`);
+    route();
+  });
+  let history = liveBox(gcHistory);
+  const start = (dryRun) => actionButton(dryRun ? "Dry run" : "Run now", async () => {
+    if (!dryRun && !await confirmAction(`Run garbage collection now? Blobs no manifest references${untagged.checked ? ", and untagged artifacts," : ""} are deleted.`, "Run now")) return;
+    await api("POST", "/system/gc/schedule", { schedule: { type: "Manual" },
+      parameters: { delete_untagged: untagged.checked, dry_run: dryRun } });
+    toast(dryRun ? "Dry run started" : "Garbage collection started");
+    history.replaceWith(history = liveBox(gcHistory));
+  }, dryRun ? {} : { class: "small danger" });
+  const shown = schedule.type === "None" || !schedule.type ? "Not scheduled"
+    : `${schedule.type}${schedule.cron ? ` (${schedule.cron})` : ""}${schedule.next_scheduled_time ? ` · next run ${when(schedule.next_scheduled_time)}` : ""}`;
+  page("Garbage collection", "", head("Garbage collection", start(true), start(false)),
+    h("section", { class: "panel section", "aria-labelledby": "gc-schedule-title" }, h("h2", { id: "gc-schedule-title" }, "Schedule"),
+      h("p", { "data-testid": "gc-schedule" }, shown), form),
+    h("section", { class: "panel section", "aria-labelledby": "gc-history-title" }, h("h2", { id: "gc-history-title" }, "History"), history));
+}
+
 // ---- routing -------------------------------------------------------------------------
 const ROUTES = [
   [/^#\/projects$/, () => projectsPage()],
   [/^#\/projects\/([^/]+)$/, (p) => repositoriesPage(p)],
   [/^#\/projects\/([^/]+)\/members$/, (p) => membersPage(p)],
   [/^#\/projects\/([^/]+)\/robots$/, (p) => robotsPage(p)],
+  [/^#\/projects\/([^/]+)\/policy$/, (p) => policyPage(p)],
   [/^#\/projects\/([^/]+)\/repositories\/([^/]+)$/, (p, r) => artifactsPage(p, decodeURIComponent(r))],
   [/^#\/users$/, () => usersPage()],
   [/^#\/registries$/, () => registriesPage()],
+  [/^#\/gc$/, () => gcPage()],
 ];
 
 async function loadUser() {

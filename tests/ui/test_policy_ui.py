@@ -1,0 +1,142 @@
+"""The Policy tab (tag immutability rules, the retention policy and its runs) and the
+Garbage collection page, in a real headless Chromium against a real server."""
+from __future__ import annotations
+
+import re
+
+import requests
+from playwright.sync_api import expect
+
+from tests.conftest import ADMIN
+from tests.support.client import RegistryClient
+from tests.support.images import make_image
+from tests.support.server import BerthServer
+from tests.ui.test_ui import log_in, page, server, shot  # noqa: F401  (the fixtures)
+
+
+def _project(server: BerthServer, name: str) -> None:
+    response = requests.post(f"{server.url}/api/v2.0/projects", json={"project_name": name}, auth=ADMIN, timeout=5)
+    assert response.status_code == 201, response.text
+
+
+def _enter(page, server: BerthServer, hash_: str) -> None:
+    """Log in, wait for the projects list, then open a page by its address."""
+    log_in(page, server.url)
+    expect(page.get_by_role("heading", name="Projects")).to_be_visible()
+    page.goto(f"{server.url}/{hash_}")
+
+
+def test_immutability_rule_refuses_a_moved_tag_until_deleted(server: BerthServer, page):  # noqa: F811
+    _project(server, "frozen")
+    client = RegistryClient(server.url, ADMIN)
+    client.push_image("frozen/app", make_image(), "v1")
+    _enter(page, server, "#/projects/frozen")
+    page.get_by_role("link", name="Policy").click()
+    expect(page.get_by_text("No immutability rules")).to_be_visible()
+
+    page.get_by_label("Tag pattern").fill("v*")
+    page.get_by_label("Repository pattern").fill("**")
+    page.get_by_label("Repository pattern").press("Enter")  # the keyboard submits the form
+    rule = page.get_by_role("row").filter(has_text="v*")
+    expect(rule).to_contain_text("Enabled")
+    shot(page, "6-policy-immutability")
+
+    moved = make_image()
+    for data in moved.blobs.values():
+        client.push_blob("frozen/app", data)
+    refused = client.push_manifest("frozen/app", "v1", moved.manifest, moved.media_type)
+    assert refused.status_code in (400, 403, 409, 412), refused.text
+
+    rule.get_by_role("button", name="Disable").click()
+    expect(page.get_by_role("row").filter(has_text="v*")).to_contain_text("Disabled")
+    page.get_by_role("row").filter(has_text="v*").get_by_role("button", name="Enable").click()
+    expect(page.get_by_role("row").filter(has_text="v*")).to_contain_text("Enabled")
+
+    page.get_by_role("row").filter(has_text="v*").get_by_role("button", name="Delete").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("tags v* in repositories **")
+    page.keyboard.press("Escape")  # cancelling keeps the rule
+    expect(dialog).to_have_count(0)
+    expect(page.get_by_role("row").filter(has_text="v*")).to_have_count(1)
+    page.get_by_role("row").filter(has_text="v*").get_by_role("button", name="Delete").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete rule").click()
+    expect(page.get_by_text("No immutability rules")).to_be_visible()
+    assert client.push_manifest("frozen/app", "v1", moved.manifest, moved.media_type).status_code == 201
+
+
+def test_rule_errors_are_shown(server: BerthServer, page):  # noqa: F811
+    _project(server, "errs")
+    _enter(page, server, "#/projects/errs/policy")
+    page.get_by_label("Tag pattern").fill("v[")
+    page.get_by_role("button", name="Add rule").click()
+    expect(page.get_by_role("alert")).to_contain_text("'[' without ']'")  # the API's message, in place
+    expect(page.get_by_text("No immutability rules")).to_be_visible()
+
+
+def test_retention_policy_dry_run_lists_what_would_go(server: BerthServer, page):  # noqa: F811
+    _project(server, "kept")
+    client = RegistryClient(server.url, ADMIN)
+    for n in range(3):
+        client.push_image("kept/web", make_image(), f"v{n}")
+    _enter(page, server, "#/projects/kept/policy")
+    expect(page.get_by_text("No retention policy")).to_be_visible()
+    page.get_by_label("Retention rule").select_option("latestPushedK")
+    page.get_by_label("Count").fill("1")
+    page.get_by_label("Tags matching").fill("**")
+    page.get_by_role("button", name="Create policy").click()
+    expect(page.get_by_role("cell", name="Retain the most recently pushed 1 artifacts")).to_be_visible()
+
+    page.get_by_role("button", name="Dry run").click()
+    task = page.get_by_role("row").filter(has_text="kept/web")
+    expect(task.get_by_role("cell").nth(1)).to_have_text("Succeed")
+    expect(task.get_by_role("cell").nth(2)).to_have_text("3")
+    expect(task.get_by_role("cell").nth(3)).to_have_text("1")
+    task.get_by_role("button", name="Log").click()
+    log = page.locator("pre.log")
+    expect(log).to_contain_text("would delete")
+    shot(page, "7-policy-retention")
+    tags = requests.get(f"{server.url}/api/v2.0/projects/kept/repositories/web/artifacts", auth=ADMIN, timeout=5).json()
+    assert len(tags) == 3  # a dry run deletes nothing
+
+    page.get_by_role("button", name="Run", exact=True).click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("retention policy of kept")
+    dialog.get_by_role("button", name="Run").click()
+    expect(page.get_by_role("heading", name=re.compile("Tasks of run"))).to_contain_text("2")
+    expect(page.get_by_role("row").filter(has_text="kept/web").get_by_role("cell").nth(1)).to_have_text("Succeed")
+    left = requests.get(f"{server.url}/api/v2.0/projects/kept/repositories/web/artifacts", auth=ADMIN, timeout=5).json()
+    assert [t["name"] for a in left for t in a["tags"]] == ["v2"]
+
+
+def test_gc_dry_run_history_log_and_schedule(server: BerthServer, page):  # noqa: F811
+    log_in(page, server.url)
+    page.get_by_role("link", name="Garbage collection").click()
+    expect(page.get_by_test_id("gc-schedule")).to_have_text("Not scheduled")
+
+    page.get_by_role("button", name="Dry run").click()
+    run = page.get_by_role("row").filter(has_text="dry run")
+    expect(run.get_by_role("cell").nth(2)).to_have_text("Success")
+    run.get_by_role("button", name="Log").click()
+    expect(page.locator("pre.log")).to_contain_text(re.compile(r"would delete .* \d+ bytes"))
+
+    page.get_by_role("button", name="Run now").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Run garbage collection now?")
+    expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+    dialog.get_by_role("button", name="Run now").click()
+    expect(page.get_by_role("row").filter(has_text="MANUAL")).to_have_count(2)
+    expect(page.get_by_role("row").filter(has_text="MANUAL").first.get_by_role("cell").nth(2)).to_have_text("Success")
+
+    page.get_by_label("Schedule type").select_option("Custom")
+    page.get_by_label("Cron").fill("not a cron")
+    page.get_by_role("button", name="Save schedule").click()
+    expect(page.get_by_role("alert")).to_contain_text("cron")
+
+    page.get_by_label("Schedule type").select_option("Daily")
+    page.get_by_role("button", name="Save schedule").click()
+    expect(page.get_by_test_id("gc-schedule")).to_contain_text("Daily")
+    expect(page.get_by_test_id("gc-schedule")).to_contain_text("next run")
+    shot(page, "8-gc")
+    page.reload()
+    expect(page.get_by_test_id("gc-schedule")).to_contain_text("Daily")
+    expect(page.get_by_label("Schedule type")).to_have_value("Daily")
