@@ -203,11 +203,14 @@ class ArtifactService:
                 self._configs.popitem(last=False)
         return cached
 
-    async def delete(self, repo: str, reference: str) -> str:
-        """Delete an artifact and the platform manifests only it used; return its digest."""
+    async def delete(self, repo: str, reference: str, expected_tags: list[str] | None = None) -> str:
+        """Delete an artifact and the platform manifests only it used; return its digest.
+
+        ``expected_tags``: only while exactly these tags point at it (see ManifestService.delete).
+        """
         digest = await self._digest(repo, reference)
         children = [c.digest for c in await self.meta.manifests.references(repo, digest) if c.kind == "manifest"]
-        await self.manifests.delete(repo, digest)
+        await self.manifests.delete(repo, digest, expected_tags)
         tagged = await self.meta.tags.by_digest(repo)
         for child in children:
             if child not in tagged and not await self.meta.manifests.parents(repo, child):

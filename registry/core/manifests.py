@@ -241,7 +241,13 @@ class ManifestService:
             if linked[d.digest] != d.size:
                 raise RegistryError("MANIFEST_INVALID", f"size of {d.digest} is {linked[d.digest]}, not {d.size}")
 
-    async def delete(self, repo: str, reference: str) -> None:
+    async def delete(self, repo: str, reference: str, expected_tags: Iterable[str] | None = None) -> None:
+        """Delete a tag, or a manifest with its tags.
+
+        With ``expected_tags`` (a policy that decided from an earlier look), the manifest
+        goes only while exactly those tags point at it, checked in the deleting
+        transaction: a push that tagged it meanwhile keeps it.
+        """
         tag, digest = split_stored_reference(reference)
         if tag is not None:
             await self.immutability.check_removal(repo, [tag])
@@ -254,7 +260,14 @@ class ManifestService:
             raise RegistryError("PRECONDITION", f"{repo}@{digest} is listed by the index {parents[0]}; "
                                 "delete that index first", status=412)
         await self.immutability.check_removal(repo, await self.meta.tags.of_digest(repo, str(digest)))
-        if not await linking(lambda: self.meta.manifests.delete(repo, str(digest), orphaned_blobs)):
+        unchanged = None
+        if expected_tags is not None:
+            wanted = tuple(sorted(expected_tags))
+            unchanged = lambda holds: holds.tags == wanted  # noqa: E731
+        if not await linking(lambda: self.meta.manifests.delete(repo, str(digest), orphaned_blobs, only_if=unchanged)):
+            if unchanged is not None and await self.meta.manifests.get(repo, str(digest)) is not None:
+                raise RegistryError("PRECONDITION", f"{repo}@{digest} was tagged or untagged meanwhile; kept",
+                                    status=412)
             raise manifest_unknown(reference)
         self.cache.drop(repo, str(digest))
 

@@ -271,7 +271,7 @@ class RetentionService:
                 lines.append(f"would delete {repo}@{artifact.digest} ({tags}), {artifact.size} bytes")
                 continue
             try:
-                await self._delete(repo, artifact.digest)
+                await self._delete(repo, artifact)
                 lines.append(f"deleted {repo}@{artifact.digest} ({tags}), {artifact.size} bytes")
             except RegistryError as error:  # pushed over, immutable meanwhile, or already gone: kept
                 lines.append(f"kept {repo}@{artifact.digest} ({tags}): {error.message}")
@@ -280,12 +280,12 @@ class RetentionService:
                                            sum(1 for a in candidates if a.digest in kept),
                                            "\n".join(lines) + "\n", started)
 
-    async def _delete(self, repo: str, digest: str) -> None:
-        """Delete an artifact with the referrers that hang on it."""
-        for referrer in await self.meta.manifests.referrers(repo, digest):
+    async def _delete(self, repo: str, artifact: Artifact) -> None:
+        """Delete an artifact with the referrers that hang on it, unless a push tagged it meanwhile."""
+        await self.artifacts.delete(repo, artifact.digest, [t.name for t in artifact.tags])
+        for referrer in await self.meta.manifests.referrers(repo, artifact.digest):
             with contextlib.suppress(RegistryError):
                 await self.artifacts.delete(repo, referrer.digest)
-        await self.artifacts.delete(repo, digest)
 
     async def executions(self, policy_id: int, offset: int, limit: int) -> tuple[list[RetentionExecutionRecord], int]:
         await self.get(policy_id)

@@ -152,7 +152,8 @@ class ManifestStore:
         if row is None:
             return None
         created, tagged, listed, subject_present = row
-        return ManifestHolds(created, bool(tagged), bool(listed), bool(subject_present))
+        tags = await tx.fetchall("SELECT name FROM tags WHERE repo = ? AND digest = ? ORDER BY name", repo, digest)
+        return ManifestHolds(created, bool(tagged), bool(listed), bool(subject_present), tuple(t[0] for t in tags))
 
     async def _blob_children(self, tx: Database, repo: str, digest: str) -> list[BlobChild]:
         rows = await tx.fetchall(

@@ -44,6 +44,7 @@ class ManifestHolds:
     tagged: bool
     listed: bool  # an index of the repository lists it
     subject_present: bool  # it refers to a subject the repository holds
+    tags: tuple[str, ...] = ()  # the tags pointing at it, in order
 
 
 @dataclass(slots=True)

@@ -3,11 +3,15 @@ deletes, counting per artifact, immutable tags kept whole, index children follow
 from __future__ import annotations
 
 import re
+import threading
 import time
 
 import pytest
 
 from tests.api.conftest import error_code
+from tests.conftest import ADMIN
+from tests.reliability.support import assert_image_intact
+from tests.support.client import RegistryClient
 from tests.support.images import make_image, make_index
 
 
@@ -160,3 +164,51 @@ def test_only_project_admins_manage_policies(admin, project, user):
     policy_id = _create(admin, project, _rule("always"))
     assert developer.post(f"/retentions/{policy_id}/executions", json={"dry_run": True}).status_code == 403
     assert admin.get("/retentions/99999999").status_code == 404
+
+
+def test_retention_racing_pushes_keeps_everything_it_should(admin, project, registry, server):
+    """Pushes tag images (new ones, and untagged ones a run may be about to delete) while real
+    runs go on: every image acknowledged under a kept tag survives. (The narrow window itself —
+    tagged between a run's look and its delete — is pinned down by the storage suite's
+    conditional-delete test.)"""
+    repo = f"{project}/race"
+    policy_id = _create(admin, project, _rule("always", tags="keep-*"))
+    kept: dict[str, object] = {}
+    stop = threading.Event()
+    errors: list[str] = []
+
+    def pusher() -> None:
+        client = RegistryClient(server.url, ADMIN)
+        i = 0
+        while not stop.is_set():
+            image = make_image(layers=1, layer_size=800 + i % 50)
+            try:
+                client.push_image(repo, image)  # untagged: what the policy deletes
+            except AssertionError as error:
+                errors.append(f"push: {error}")
+                return
+            tag = f"keep-{i}"
+            if client.push_manifest(repo, tag, image.manifest, image.media_type).status_code == 201:
+                kept[tag] = image  # tagged after the fact: the run must not take it now
+            i += 1
+
+    def runner() -> None:
+        while not stop.is_set():
+            try:
+                _execute(admin, policy_id, dry_run=False)
+            except AssertionError as error:
+                errors.append(f"run: {error}")
+            time.sleep(0.1)
+
+    threads = [threading.Thread(target=pusher), threading.Thread(target=runner)]
+    for thread in threads:
+        thread.start()
+    time.sleep(5)
+    stop.set()
+    for thread in threads:
+        thread.join(60)
+    _execute(admin, policy_id, dry_run=False)
+    assert not errors, errors
+    assert len(kept) >= 5
+    for tag, image in kept.items():
+        assert_image_intact(registry, repo, tag, image)

@@ -241,3 +241,13 @@ async def test_pulls_from_several_writers_add_up(meta_backend):
     assert (pulled.pull_count, pulled.pull_time) == (18, 1003.0)
     assert (await stores[0].manifests.get(REPO, sha(11))).pull_count == 9
     assert (await stores[0].tags.by_digest(REPO))[sha(10)][0][2] in (1001.0, 1002.0, 1003.0)
+
+
+async def test_a_conditional_delete_sees_the_tags_of_that_moment(meta):
+    """Retention decides from an earlier look; the delete asks again, inside its transaction."""
+    await meta.manifests.put(manifest(sha(40)), "library", [])
+    untouched = lambda holds: holds.tags == ()  # noqa: E731
+    await meta.tags.add(REPO, "keep-1", sha(40))  # a push tagged it after the look
+    assert await meta.manifests.delete(REPO, sha(40), keep_blobs, only_if=untouched) is False
+    assert await meta.manifests.get(REPO, sha(40)) is not None
+    assert await meta.manifests.delete(REPO, sha(40), keep_blobs, only_if=lambda h: h.tags == ("keep-1",)) is True
