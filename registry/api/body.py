@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from registry.core.errors import RegistryError
+from registry.core.errors import RegistryError, bad_request
 from registry.core.records import MAX_ID
 from registry.http.bodies import read_body
 from registry.http.appkeys import CONFIG
@@ -21,10 +21,6 @@ _MISSING = object()
 
 _ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
 _KIND_NAMES = {str: "a string", int: "an integer", bool: "a boolean", dict: "an object", list: "a list"}
-
-
-def bad_request(message: str) -> RegistryError:
-    return RegistryError("BAD_REQUEST", message)
 
 
 async def read_json(request: web.Request) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from registry.api import render
 from registry.api.guards import admin
-from registry.api.body import created, done, json_response, path_id, read_json
+from registry.api.body import bad_request, created, done, json_response, path_id, read_json
 from registry.api.paging import page_of, paged
 from registry.core.cron import next_due
 from registry.core.gc_jobs import Schedule, parse_schedule
@@ -60,11 +60,15 @@ async def get_schedule(request: web.Request) -> web.Response:
                           "parameters": schedule.parameters.as_json()})
 
 
-async def create_schedule(request: web.Request) -> web.Response:
-    """``type: Manual`` runs now (the answer's Location is the run); any other type sets the schedule."""
+async def _schedule_from(request: web.Request) -> Schedule:
     await admin(request)
     body = await read_json(request)
-    schedule = parse_schedule(body.get("schedule"), body.get("parameters"))
+    return parse_schedule(body.get("schedule"), body.get("parameters"))
+
+
+async def create_schedule(request: web.Request) -> web.Response:
+    """``type: Manual`` runs now (the answer's Location is the run); any other type sets the schedule."""
+    schedule = await _schedule_from(request)
     gc = request.app[SERVICES].gc
     if schedule.type == "Manual":
         run_id = await gc.launch("MANUAL", schedule.parameters)
@@ -74,10 +78,9 @@ async def create_schedule(request: web.Request) -> web.Response:
 
 
 async def update_schedule(request: web.Request) -> web.Response:
-    await admin(request)
-    body = await read_json(request)
-    schedule = parse_schedule(body.get("schedule"), body.get("parameters"))
+    """Change the schedule; running now is a POST with type Manual, as in Harbor."""
+    schedule = await _schedule_from(request)
     if schedule.type == "Manual":
-        return await create_schedule(request)
+        raise bad_request("type Manual runs a collection now: POST it to /system/gc/schedule")
     await request.app[SERVICES].gc.set_schedule(schedule)
     return done()

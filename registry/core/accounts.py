@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from registry.core import passwords
-from registry.core.errors import RegistryError
+from registry.core.errors import RegistryError, bad_request
 from registry.core.rbac import Principal
 from storage.meta.database import Conflict
 from storage.meta.records import RobotRecord, UserRecord
@@ -43,7 +43,7 @@ def _robot_principal(robot: RobotRecord) -> Principal | None:
 
 
 def _weak_password() -> RegistryError:
-    return RegistryError("BAD_REQUEST", "password must be 8-128 characters with upper case, lower case and a digit")
+    return bad_request("password must be 8-128 characters with upper case, lower case and a digit")
 
 
 class AccountService:
@@ -61,7 +61,7 @@ class AccountService:
     async def create_user(self, username: str, password: str, *, email: str = "", realname: str = "",
                           comment: str = "", sysadmin: bool = False) -> int:
         if not USERNAME_RE.fullmatch(username) or username.startswith(ROBOT_PREFIX):
-            raise RegistryError("BAD_REQUEST", f"invalid username {username[:64]!r}")
+            raise bad_request(f"invalid username {username[:64]!r}")
         if not passwords.password_is_strong(password):
             raise _weak_password()
         try:

@@ -16,7 +16,7 @@ from typing import Any
 
 from registry.oci import mediatypes as mt
 from registry.oci.digest import Digest
-from registry.core.errors import RegistryError
+from registry.core.errors import RegistryError, bad_request
 from registry.core.links import BlobLinks
 from registry.core.manifests import ManifestService
 from registry.core.names import validate_tag
@@ -135,11 +135,14 @@ class ArtifactService:
         return _RepositoryView(await self.meta.manifests.of_repository(repo), await self.meta.catalog.references(repo),
                                await self.meta.tags.by_digest(repo))
 
-    async def list(self, repo: str, tags_query: str | None, offset: int, limit: int) -> tuple[list[Artifact], int]:
+    async def list(self, repo: str, tags_query: str | None, offset: int, limit: int,
+                   details: bool = True) -> tuple[list[Artifact], int]:
+        """A page of the repository's artifacts; without ``details``, no index or config is read
+        (what a policy needs: digests, tags, times, sizes)."""
         view = await self._view(repo)
         keep = tag_filter(tags_query)
         chosen = [d for d in view.top_level() if keep(view.tags.get(d, []))]
-        found = [await self._build(view, d) for d in chosen[offset:offset + limit]]
+        found = [await self._build(view, d, details) for d in chosen[offset:offset + limit]]
         await self._mark_immutable(repo, found)
         return found, len(chosen)
 
@@ -164,7 +167,7 @@ class ArtifactService:
             raise _not_found(repo, reference)
         return digest
 
-    async def _build(self, view: _RepositoryView, digest: str) -> Artifact:
+    async def _build(self, view: _RepositoryView, digest: str, details: bool = True) -> Artifact:
         record = view.records[digest]
         config_type = record.artifact_type if not mt.is_index(record.media_type) else None
         artifact = Artifact(
@@ -176,6 +179,8 @@ class ArtifactService:
             annotations=json.loads(record.annotations) if record.annotations else None,
             subject=record.subject,
         )
+        if not details:
+            return artifact
         if mt.is_index(record.media_type):
             artifact.references = await self._references(record)
         elif record.config_digest and config_type in mt.IMAGE_CONFIGS:
@@ -220,21 +225,23 @@ class ArtifactService:
     async def add_tag(self, repo: str, reference: str, tag: str) -> None:
         await self.links.refuse_push(repo)
         if not isinstance(tag, str):
-            raise RegistryError("BAD_REQUEST", "the tag name must be a string")
+            raise bad_request("the tag name must be a string")
         try:
             validate_tag(tag)
         except RegistryError:
-            raise RegistryError("BAD_REQUEST", f"invalid tag {tag[:128]!r}") from None
+            raise bad_request(f"invalid tag {tag[:128]!r}") from None
         digest = await self._digest(repo, reference)
         if not await self.meta.tags.add(repo, tag, digest):
             raise RegistryError("CONFLICT", f"tag {tag} already exists in {repo}", status=409)
 
     async def delete_tag(self, repo: str, reference: str, tag: str) -> None:
         digest = await self._digest(repo, reference)
-        if await self.meta.tags.resolve(repo, tag) == digest:
-            await self.manifests.immutability.check_removal(repo, [tag])
-        if await self.meta.tags.resolve(repo, tag) != digest or not await self.meta.tags.delete(repo, tag):
-            raise RegistryError("NOT_FOUND", f"tag {tag} of {repo}@{digest} not found", status=404)
+        missing = RegistryError("NOT_FOUND", f"tag {tag} of {repo}@{digest} not found", status=404)
+        if await self.meta.tags.resolve(repo, tag) != digest:
+            raise missing
+        await self.manifests.immutability.check_removal(repo, [tag])
+        if not await self.meta.tags.delete(repo, tag):
+            raise missing
 
     async def copy(self, source: str, reference: str, target: str) -> str:
         """Copy an artifact (an index with its platform manifests) and its tags; return its digest.

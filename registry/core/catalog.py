@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from registry.core.errors import RegistryError
+from registry.core.errors import bad_request
 from registry.core.metrics import ProjectFigures
 from registry.core.projects import ProjectService
 from registry.core.rbac import Principal
@@ -93,7 +93,7 @@ class CatalogService:
 
     async def set_storage_limit(self, project: ProjectRecord, limit: object) -> None:
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < -1:
-            raise RegistryError("BAD_REQUEST", "hard.storage must be -1 (unlimited) or a number of bytes")
+            raise bad_request("hard.storage must be -1 (unlimited) or a number of bytes")
         await self.meta.projects.update(project.id, storage_limit=limit)
 
     async def set_public(self, project: ProjectRecord, public: bool) -> None:

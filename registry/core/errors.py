@@ -68,3 +68,8 @@ def upload_unknown(upload_id: str) -> RegistryError:
 
 def name_unknown(name: str) -> RegistryError:
     return RegistryError("NAME_UNKNOWN", "repository name not known to registry", {"name": name})
+
+
+def bad_request(message: str) -> RegistryError:
+    """Input that no retry can fix, in the caller's words (Harbor's 400)."""
+    return RegistryError("BAD_REQUEST", message)

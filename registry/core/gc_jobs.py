@@ -18,7 +18,7 @@ import uuid
 from dataclasses import dataclass
 
 from registry.core.cron import last_due, valid_cron
-from registry.core.errors import RegistryError
+from registry.core.errors import RegistryError, bad_request
 from registry.core.gc import GarbageCollector, GcReport
 from storage.meta.jobs import GcRunRecord, ScheduleRecord
 from storage.meta.store import MetaStore
@@ -48,20 +48,17 @@ class Schedule:
     parameters: GcParameters
 
 
-def _bad(message: str) -> RegistryError:
-    return RegistryError("BAD_REQUEST", message)
-
 
 def parse_parameters(raw: object) -> GcParameters:
     if raw is None:
         return GcParameters()
     if not isinstance(raw, dict):
-        raise _bad("parameters must be an object")
+        raise bad_request("parameters must be an object")
     values = {}
     for name in ("delete_untagged", "dry_run"):
         value = raw.get(name, False)
         if not isinstance(value, bool):
-            raise _bad(f"parameters.{name} must be true or false")
+            raise bad_request(f"parameters.{name} must be true or false")
         values[name] = value
     return GcParameters(**values)
 
@@ -69,14 +66,14 @@ def parse_parameters(raw: object) -> GcParameters:
 def parse_schedule(raw: object, parameters: object) -> Schedule:
     """Harbor's ``{type, cron}``; a Custom cron has six fields, seconds first."""
     if not isinstance(raw, dict):
-        raise _bad("schedule must be an object with a type")
+        raise bad_request("schedule must be an object with a type")
     kind = raw.get("type")
     if kind not in SCHEDULE_TYPES + ("Manual",):
-        raise _bad(f"schedule.type must be one of {', '.join(SCHEDULE_TYPES + ('Manual',))}")
+        raise bad_request(f"schedule.type must be one of {', '.join(SCHEDULE_TYPES + ('Manual',))}")
     cron = raw.get("cron") or ""
     if kind == "Custom":
         if not isinstance(cron, str) or not valid_cron(cron):
-            raise _bad("schedule.cron must be a cron expression of six fields, seconds first")
+            raise bad_request("schedule.cron must be a cron expression of six fields, seconds first")
     else:
         cron = PRESETS.get(kind, "")
     return Schedule(kind, cron, parse_parameters(parameters))

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from registry.core.errors import RegistryError
+from registry.core.errors import RegistryError, bad_request
 from registry.core.names import project_of
 from registry.core.selectors import (REPOSITORY_DECORATIONS, TAG_DECORATIONS, Selector, all_select, load_selectors,
                                      parse_selectors)
@@ -58,16 +58,16 @@ def parse_rule(body: dict) -> RuleFields:
     action = body.get("action", "immutable")
     template = body.get("template", "immutable_template")
     if action != "immutable" or template != "immutable_template":
-        raise RegistryError("BAD_REQUEST", "an immutability rule has action immutable and template immutable_template")
+        raise bad_request("an immutability rule has action immutable and template immutable_template")
     priority = body.get("priority", 0)
     disabled = body.get("disabled", False)
     if isinstance(priority, bool) or not isinstance(priority, int) or not 0 <= priority <= 2**31 - 1:
-        raise RegistryError("BAD_REQUEST", "priority must be a non-negative integer")
+        raise bad_request("priority must be a non-negative integer")
     if not isinstance(disabled, bool):
-        raise RegistryError("BAD_REQUEST", "disabled must be true or false")
+        raise bad_request("disabled must be true or false")
     scope = body.get("scope_selectors")
     if not isinstance(scope, dict):
-        raise RegistryError("BAD_REQUEST", "scope_selectors must be an object with a repository list")
+        raise bad_request("scope_selectors must be an object with a repository list")
     return RuleFields(priority, disabled,
                       parse_selectors(body.get("tag_selectors"), TAG_DECORATIONS, "tag_selectors"),
                       parse_selectors(scope.get("repository"), REPOSITORY_DECORATIONS, "scope_selectors.repository"))
@@ -94,7 +94,7 @@ class ImmutableTags:
 
     async def create(self, project: ProjectRecord, fields: RuleFields) -> int:
         if len(await self.meta.immutable_rules.of_project(project.id)) >= MAX_RULES:
-            raise RegistryError("BAD_REQUEST", f"a project has at most {MAX_RULES} immutability rules")
+            raise bad_request(f"a project has at most {MAX_RULES} immutability rules")
         return await self.meta.immutable_rules.create(project.id, fields.priority, fields.disabled, *_stored(fields))
 
     async def update(self, project: ProjectRecord, rule_id: int, fields: RuleFields) -> None:

@@ -6,6 +6,7 @@ which keeps tag moves visible at once to every process sharing the database.
 """
 from __future__ import annotations
 
+import functools
 import json
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -23,7 +24,7 @@ from registry.core.quotas import QuotaService
 from registry.core.readcache import ReadCache
 from registry.core.references import orphaned_blobs
 from storage.blobs.base import BlobStore
-from storage.meta.records import ManifestRecord, ManifestReference
+from storage.meta.records import ManifestHolds, ManifestRecord, ManifestReference
 from storage.meta.references import MissingReferences
 from storage.meta.store import MetaStore
 
@@ -97,6 +98,10 @@ def referrer_descriptor(record: ManifestRecord) -> dict:
     if record.annotations:
         entry["annotations"] = json.loads(record.annotations)
     return entry
+
+
+def _tagged_exactly(tags: tuple[str, ...], holds: ManifestHolds) -> bool:
+    return holds.tags == tags
 
 
 class ManifestService:
@@ -260,10 +265,7 @@ class ManifestService:
             raise RegistryError("PRECONDITION", f"{repo}@{digest} is listed by the index {parents[0]}; "
                                 "delete that index first", status=412)
         await self.immutability.check_removal(repo, await self.meta.tags.of_digest(repo, str(digest)))
-        unchanged = None
-        if expected_tags is not None:
-            wanted = tuple(sorted(expected_tags))
-            unchanged = lambda holds: holds.tags == wanted  # noqa: E731
+        unchanged = None if expected_tags is None else functools.partial(_tagged_exactly, tuple(sorted(expected_tags)))
         if not await linking(lambda: self.meta.manifests.delete(repo, str(digest), orphaned_blobs, only_if=unchanged)):
             if unchanged is not None and await self.meta.manifests.get(repo, str(digest)) is not None:
                 raise RegistryError("PRECONDITION", f"{repo}@{digest} was tagged or untagged meanwhile; kept",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from registry.core.errors import RegistryError
+from registry.core.errors import RegistryError, bad_request
 from registry.core.quotas import storage_limit as valid_storage_limit
 from registry.core.readcache import ReadCache
 from registry.core.rbac import ROLE_NAMES, Principal, expand, robot_actions, role_actions
@@ -25,7 +25,7 @@ class ProjectService:
 
     async def create(self, name: str, public: bool, owner: Principal | None, storage_limit: int = -1) -> int:
         if not 1 <= len(name) <= 255 or not PROJECT_NAME_RE.fullmatch(name):
-            raise RegistryError("BAD_REQUEST", f"invalid project name {name[:64]!r}: use lower-case letters, "
+            raise bad_request(f"invalid project name {name[:64]!r}: use lower-case letters, "
                                 "digits and . _ - between them")
         try:
             project_id = await self.meta.projects.create(name, public, owner.user_id if owner else None,
@@ -119,7 +119,7 @@ class ProjectService:
 
     async def set_member(self, project: ProjectRecord, user_id: int, role_id: int) -> None:
         if role_id not in ROLE_NAMES:
-            raise RegistryError("BAD_REQUEST", f"role_id must be one of {sorted(ROLE_NAMES)}")
+            raise bad_request(f"role_id must be one of {sorted(ROLE_NAMES)}")
         if await self.meta.users.by_id(user_id) is None:
             raise RegistryError("NOT_FOUND", f"user {user_id} not found", status=404)
         await self.meta.projects.set_member(project.id, user_id, role_id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from registry.core.errors import RegistryError
+from registry.core.errors import RegistryError, bad_request
 from registry.core.names import project_of
 from storage.meta.store import MetaStore
 
@@ -27,7 +27,7 @@ def storage_limit(value: object, name: str) -> int:
     JSON booleans are refused although Python counts them as integers.
     """
     if isinstance(value, bool) or not isinstance(value, int) or not UNLIMITED <= value <= MAX_STORAGE_LIMIT:
-        raise RegistryError("BAD_REQUEST", f"{name} must be -1 (unlimited) or a number of bytes from 0 to "
+        raise bad_request(f"{name} must be -1 (unlimited) or a number of bytes from 0 to "
                             f"{MAX_STORAGE_LIMIT}")
     return value
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from registry.core.artifacts import Artifact, ArtifactService
 from registry.core.cron import last_due, valid_cron
-from registry.core.errors import RegistryError
+from registry.core.errors import RegistryError, bad_request
 from registry.core.immutability import ImmutableTags
 from registry.core.records import MAX_ID
 from registry.core.selectors import REPOSITORY_DECORATIONS, TAG_DECORATIONS, Selector, all_select, parse_selectors
@@ -39,9 +39,6 @@ TEMPLATES: dict[str, str] = {
     "always": "retain always",
 }
 
-
-def _bad(message: str) -> RegistryError:
-    return RegistryError("BAD_REQUEST", message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,22 +90,22 @@ class Policy:
 
 def _rule(raw: object, where: str) -> RetentionRule:
     if not isinstance(raw, dict):
-        raise _bad(f"{where} must be an object")
+        raise bad_request(f"{where} must be an object")
     template = raw.get("template")
     if not isinstance(template, str) or template not in TEMPLATES:
-        raise _bad(f"{where}.template must be one of {', '.join(TEMPLATES)}")
+        raise bad_request(f"{where}.template must be one of {', '.join(TEMPLATES)}")
     if raw.get("action", "retain") != "retain":
-        raise _bad(f"{where}.action must be retain")
+        raise bad_request(f"{where}.action must be retain")
     param = 0
     if template != "always":
         params = raw.get("params")
         value = params.get(template) if isinstance(params, dict) else None
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_PARAM:
-            raise _bad(f"{where}.params.{template} must be an integer from 0 to {MAX_PARAM}")
+            raise bad_request(f"{where}.params.{template} must be an integer from 0 to {MAX_PARAM}")
         param = value
     disabled = raw.get("disabled", False)
     if not isinstance(disabled, bool):
-        raise _bad(f"{where}.disabled must be true or false")
+        raise bad_request(f"{where}.disabled must be true or false")
     selectors = raw.get("tag_selectors")
     tags = parse_selectors(selectors, TAG_DECORATIONS, f"{where}.tag_selectors")
     untagged = False
@@ -120,11 +117,11 @@ def _rule(raw: object, where: str) -> RetentionRule:
             except ValueError:
                 decoded = None
             if not isinstance(decoded, dict) or not isinstance(decoded.get("untagged", False), bool):
-                raise _bad(f'{where}.tag_selectors extras must be a JSON string like {{"untagged": true}}')
+                raise bad_request(f'{where}.tag_selectors extras must be a JSON string like {{"untagged": true}}')
             untagged = untagged or decoded.get("untagged", False)
     scope = raw.get("scope_selectors")
     if not isinstance(scope, dict):
-        raise _bad(f"{where}.scope_selectors must be an object with a repository list")
+        raise bad_request(f"{where}.scope_selectors must be an object with a repository list")
     repositories = parse_selectors(scope.get("repository"), REPOSITORY_DECORATIONS, f"{where}.scope_selectors")
     return RetentionRule(template, param, tags, untagged, repositories, disabled)
 
@@ -132,25 +129,27 @@ def _rule(raw: object, where: str) -> RetentionRule:
 def parse_policy(body: dict) -> Policy:
     """A policy from Harbor's RetentionPolicy body; BAD_REQUEST naming what is wrong."""
     if body.get("algorithm", "or") != "or":
-        raise _bad("algorithm must be or")
+        raise bad_request("algorithm must be or")
     scope = body.get("scope")
     if not isinstance(scope, dict) or scope.get("level") != "project":
-        raise _bad("scope must be {level: project, ref: <project id>}")
+        raise bad_request("scope must be {level: project, ref: <project id>}")
     ref = scope.get("ref")
     if isinstance(ref, bool) or not isinstance(ref, int) or not 1 <= ref <= MAX_ID:
-        raise _bad("scope.ref must be a project id")
+        raise bad_request("scope.ref must be a project id")
     rules = body.get("rules")
     if not isinstance(rules, list) or len(rules) > MAX_RULES:
-        raise _bad(f"rules must be a list of at most {MAX_RULES} rules")
+        raise bad_request(f"rules must be a list of at most {MAX_RULES} rules")
     trigger = body.get("trigger") or {"kind": "Schedule", "settings": {"cron": ""}}
     cron = ""
     if not isinstance(trigger, dict) or trigger.get("kind", "Schedule") != "Schedule":
-        raise _bad("trigger must be {kind: Schedule, settings: {cron}}")
+        raise bad_request("trigger must be {kind: Schedule, settings: {cron}}")
     settings = trigger.get("settings") or {}
-    if isinstance(settings, dict) and settings.get("cron"):
+    if not isinstance(settings, dict):
+        raise bad_request("trigger.settings must be an object")
+    if settings.get("cron"):
         cron = settings["cron"]
         if not isinstance(cron, str) or not valid_cron(cron):
-            raise _bad("trigger.settings.cron must be a cron expression of six fields, seconds first")
+            raise bad_request("trigger.settings.cron must be a cron expression of six fields, seconds first")
     return Policy(ref, [_rule(r, f"rules[{i}]") for i, r in enumerate(rules)], cron)
 
 
@@ -215,7 +214,7 @@ class RetentionService:
     async def update(self, policy_id: int, policy: Policy) -> None:
         record, _ = await self.get(policy_id)
         if policy.project_id != record.project_id:
-            raise _bad("a policy's scope cannot move to another project")
+            raise bad_request("a policy's scope cannot move to another project")
         await self.meta.retention.update_policy(policy_id, json.dumps(policy.as_json()))
         await self._schedule(policy_id, policy.cron)
 
@@ -257,7 +256,7 @@ class RetentionService:
         if not applying:
             return
         started = time.time()
-        found, _ = await self.artifacts.list(repo, None, 0, 1_000_000)
+        found, _ = await self.artifacts.list(repo, None, 0, 1_000_000, details=False)
         candidates = [a for a in found if a.subject is None]
         kept = decide(applying, candidates, started)
         kept |= {a.digest for a in candidates if any(t.immutable for t in a.tags)}

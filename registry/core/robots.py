@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from registry.core import passwords
 from registry.core.accounts import ROBOT_PREFIX
-from registry.core.errors import RegistryError
+from registry.core.errors import RegistryError, bad_request
 from storage.meta.database import Conflict
 from storage.meta.records import RobotRecord
 from storage.meta.store import MetaStore
@@ -33,17 +33,17 @@ class CreatedRobot:
 
 def _validate_permissions(level: str, permissions: list, project: str | None) -> list:
     if not isinstance(permissions, list):
-        raise RegistryError("BAD_REQUEST", "permissions must be a list")
+        raise bad_request("permissions must be a list")
     for permission in permissions:
         if not isinstance(permission, dict) or not isinstance(permission.get("namespace"), str) \
                 or not isinstance(permission.get("access", []), list):
-            raise RegistryError("BAD_REQUEST", "each permission needs kind, namespace and an access list")
+            raise bad_request("each permission needs kind, namespace and an access list")
         if level == "project" and permission.get("namespace") != project:
-            raise RegistryError("BAD_REQUEST", "a project robot may only hold permissions in its own project")
+            raise bad_request("a project robot may only hold permissions in its own project")
         for entry in permission.get("access", []):
             if not isinstance(entry, dict) or not isinstance(entry.get("action"), str) \
                     or not isinstance(entry.get("resource", ""), str):
-                raise RegistryError("BAD_REQUEST", "each access entry needs a resource and an action")
+                raise bad_request("each access entry needs a resource and an action")
     return permissions
 
 
@@ -53,13 +53,13 @@ def robot_project(level: str, permissions: object) -> str | None:
     A project robot holds permissions in exactly one project, named by their namespace.
     """
     if level not in ("system", "project"):
-        raise RegistryError("BAD_REQUEST", "level must be system or project")
+        raise bad_request("level must be system or project")
     project = None
     if level == "project":
         namespaces = [p.get("namespace") for p in permissions if isinstance(p, dict)] \
             if isinstance(permissions, list) else []
         if not namespaces or not isinstance(namespaces[0], str) or any(n != namespaces[0] for n in namespaces):
-            raise RegistryError("BAD_REQUEST", "a project robot needs permissions in exactly one project")
+            raise bad_request("a project robot needs permissions in exactly one project")
         project = namespaces[0]
     _validate_permissions(level, permissions, project)
     return project
@@ -69,7 +69,7 @@ def expiry(duration_days: int, now: float) -> int:
     """When a robot of ``duration_days`` made at ``now`` expires: -1 (never) for a duration of -1 or 0."""
     if isinstance(duration_days, bool) or not isinstance(duration_days, int) \
             or not -1 <= duration_days <= MAX_DURATION_DAYS:
-        raise RegistryError("BAD_REQUEST", f"duration must be -1 (never expires) or a number of days up to "
+        raise bad_request(f"duration must be -1 (never expires) or a number of days up to "
                             f"{MAX_DURATION_DAYS}")
     if duration_days in (-1, 0):
         return -1
@@ -85,7 +85,7 @@ class RobotService:
                      duration: int = -1, disabled: bool = False, creator: str = "",
                      secret: str | None = None) -> CreatedRobot:
         if not ROBOT_NAME_RE.fullmatch(name or ""):
-            raise RegistryError("BAD_REQUEST", f"invalid robot name {str(name)[:64]!r}")
+            raise bad_request(f"invalid robot name {str(name)[:64]!r}")
         project_id, project_name = None, robot_project(level, permissions)
         if project_name is not None:
             project = await self.meta.projects.by_name(project_name)
@@ -96,7 +96,7 @@ class RobotService:
         else:
             full = f"{ROBOT_PREFIX}{name}"
         if secret is not None and not passwords.password_is_strong(secret):
-            raise RegistryError("BAD_REQUEST", "secret must be 8-128 characters with upper case, lower case and a digit")
+            raise bad_request("secret must be 8-128 characters with upper case, lower case and a digit")
         secret = secret or passwords.random_secret()
         now = time.time()
         record = RobotRecord(0, full, description, level, project_id, passwords.hash_secret(secret), disabled,
@@ -120,7 +120,7 @@ class RobotService:
     async def refresh_secret(self, robot_id: int, secret: str | None = None) -> str:
         await self.get(robot_id)
         if secret is not None and not passwords.password_is_strong(secret):
-            raise RegistryError("BAD_REQUEST", "secret must be 8-128 characters with upper case, lower case and a digit")
+            raise bad_request("secret must be 8-128 characters with upper case, lower case and a digit")
         secret = secret or passwords.random_secret()
         await self.meta.robots.update(robot_id, secret_hash=passwords.hash_secret(secret))
         self.on_change()

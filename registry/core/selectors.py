@@ -11,15 +11,12 @@ import functools
 import re
 from dataclasses import dataclass
 
-from registry.core.errors import RegistryError
+from registry.core.errors import bad_request
 
 TAG_DECORATIONS = ("matches", "excludes")
 REPOSITORY_DECORATIONS = ("repoMatches", "repoExcludes")
 MAX_PATTERN = 255
 
-
-def _bad(message: str) -> RegistryError:
-    return RegistryError("BAD_REQUEST", message)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -47,7 +44,7 @@ def _compiled(pattern: str) -> re.Pattern[str]:
         elif char == "[":
             end = pattern.find("]", i + 1)
             if end == -1:
-                raise _bad(f"pattern {pattern!r}: '[' without ']'")
+                raise bad_request(f"pattern {pattern!r}: '[' without ']'")
             body = pattern[i + 1:end]
             negate = body.startswith("!") or body.startswith("^")
             body = body[1:] if negate else body
@@ -57,11 +54,11 @@ def _compiled(pattern: str) -> re.Pattern[str]:
             out.append(re.escape(char))
         i += 1
     if depth:
-        raise _bad(f"pattern {pattern!r}: '{{' without '}}'")
+        raise bad_request(f"pattern {pattern!r}: '{{' without '}}'")
     try:
         return re.compile("".join(out))
     except re.error:
-        raise _bad(f"pattern {pattern!r} is not a valid doublestar pattern") from None
+        raise bad_request(f"pattern {pattern!r} is not a valid doublestar pattern") from None
 
 
 def doublestar(pattern: str, text: str) -> bool:
@@ -85,20 +82,20 @@ class Selector:
 def parse_selectors(raw: object, decorations: tuple[str, ...], where: str) -> list[Selector]:
     """Selectors from a request body; BAD_REQUEST naming what is wrong."""
     if not isinstance(raw, list) or not raw:
-        raise _bad(f"{where} must be a non-empty list of selectors")
+        raise bad_request(f"{where} must be a non-empty list of selectors")
     selectors = []
     for entry in raw:
         if not isinstance(entry, dict):
-            raise _bad(f"each of {where} must be an object")
+            raise bad_request(f"each of {where} must be an object")
         kind = entry.get("kind", "doublestar")
         decoration = entry.get("decoration", decorations[0])
         pattern = entry.get("pattern")
         if kind != "doublestar":
-            raise _bad(f"{where}: selector kind must be doublestar")
+            raise bad_request(f"{where}: selector kind must be doublestar")
         if decoration not in decorations:
-            raise _bad(f"{where}: decoration must be one of {', '.join(decorations)}")
+            raise bad_request(f"{where}: decoration must be one of {', '.join(decorations)}")
         if not isinstance(pattern, str) or not 1 <= len(pattern) <= MAX_PATTERN:
-            raise _bad(f"{where}: pattern must be a string of 1 to {MAX_PATTERN} characters")
+            raise bad_request(f"{where}: pattern must be a string of 1 to {MAX_PATTERN} characters")
         _compiled(pattern)  # refuse a malformed pattern now, not at the next push
         selectors.append(Selector(kind, decoration, pattern))
     return selectors

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from cryptography.fernet import Fernet, InvalidToken
 
-from registry.core.errors import RegistryError
+from registry.core.errors import RegistryError, bad_request
 from registry.core.secrets import SharedSecrets
 from registry.oci.auth import RequestError
 from registry.oci.client import RegistryClient
@@ -39,12 +39,9 @@ MAX_UPSTREAM_CONN_RE = re.compile(r"^(-1|[1-9][0-9]{0,3}|10000)$")
 def max_upstream_conn(value: object) -> int:
     """Harbor's ``max_upstream_conn`` metadata (a string): -1 (no limit) or 1 to 10000, else a 400."""
     if not isinstance(value, str) or not MAX_UPSTREAM_CONN_RE.fullmatch(value):
-        raise bad(f'metadata.max_upstream_conn must be "-1" (no limit) or "1" to "{MAX_UPSTREAM_CONN}"')
+        raise bad_request(f'metadata.max_upstream_conn must be "-1" (no limit) or "1" to "{MAX_UPSTREAM_CONN}"')
     return int(value)
 
-
-def bad(message: str) -> RegistryError:
-    return RegistryError("BAD_REQUEST", message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,31 +113,31 @@ class UpstreamRegistries:
     # --- validation --------------------------------------------------------------------
     def _url(self, url: str) -> str:
         if len(url) > MAX_URL:
-            raise bad(f"url is longer than {MAX_URL} characters")
+            raise bad_request(f"url is longer than {MAX_URL} characters")
         try:
             parts = urlsplit(url)
             port = parts.port
         except ValueError:
-            raise bad("url must be http(s)://host[:port]") from None
+            raise bad_request("url must be http(s)://host[:port]") from None
         if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment \
                 or parts.username or parts.path not in ("", "/") or port == 0:
-            raise bad("url must be http(s)://host[:port] (no path, query or login)")
+            raise bad_request("url must be http(s)://host[:port] (no path, query or login)")
         if self.allowed_hosts and parts.hostname.lower() not in self.allowed_hosts:
-            raise bad(f"host {parts.hostname} is not among proxy.upstream_hosts")
+            raise bad_request(f"host {parts.hostname} is not among proxy.upstream_hosts")
         return url.rstrip("/")
 
     def _checked(self, fields: EndpointFields) -> EndpointFields:
         if fields.name is not None and not NAME_RE.fullmatch(fields.name):
-            raise bad("name must be 1-255 letters, digits, spaces and . _ - starting with a letter or digit")
+            raise bad_request("name must be 1-255 letters, digits, spaces and . _ - starting with a letter or digit")
         if fields.type is not None and fields.type not in TYPES:
-            raise bad(f"type must be one of {', '.join(sorted(TYPES))}")
+            raise bad_request(f"type must be one of {', '.join(sorted(TYPES))}")
         return fields
 
     # --- endpoints ----------------------------------------------------------------------
     async def create(self, fields: EndpointFields) -> int:
         fields = self._checked(fields)
         if fields.name is None or fields.type is None:
-            raise bad("name and type are required")
+            raise bad_request("name and type are required")
         url = self._url(fields.url or TYPES[fields.type] or "")
         secret = await self._encrypt(fields.access_secret or "")
         try:
@@ -188,7 +185,7 @@ class UpstreamRegistries:
         try:
             (await client.request("GET", "")).release()
         except RequestError as error:
-            raise bad(f"the registry does not answer as expected: {error}") from None
+            raise bad_request(f"the registry does not answer as expected: {error}") from None
 
     # --- proxy-cache projects -------------------------------------------------------------
     async def bind(self, project_id: int, endpoint_id: int, limit: int = -1) -> None:
@@ -200,7 +197,7 @@ class UpstreamRegistries:
 
     async def set_limit(self, project_id: int, limit: int) -> None:
         if not await self.meta.upstreams.set_max_upstream_conn(project_id, limit):
-            raise bad("max_upstream_conn applies to proxy-cache projects only")
+            raise bad_request("max_upstream_conn applies to proxy-cache projects only")
 
     async def project_limits(self) -> dict[int, int]:
         """Project id → max_upstream_conn of every proxy-cache project."""

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import SplitResult, urlsplit
 
-from registry.core.errors import RegistryError
+from registry.core.errors import RegistryError, bad_request
 from storage.meta.database import Conflict
 from storage.meta.records import ProjectRecord
 from storage.meta.store import MetaStore
@@ -48,9 +48,6 @@ class Delivery:
     payload: dict
 
 
-def _bad(message: str) -> RegistryError:
-    return RegistryError("BAD_REQUEST", message)
-
 
 def _split_url(address: object) -> SplitResult | None:
     """The parts of a target address, or None when it is not a URL with a valid port."""
@@ -66,22 +63,22 @@ def _split_url(address: object) -> SplitResult | None:
 
 def parse_targets(raw: object) -> list[Target]:
     if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_TARGETS:
-        raise _bad(f"targets must be a list of 1 to {MAX_TARGETS} targets")
+        raise bad_request(f"targets must be a list of 1 to {MAX_TARGETS} targets")
     targets = []
     for entry in raw:
         if not isinstance(entry, dict):
-            raise _bad("each target must be an object")
+            raise bad_request("each target must be an object")
         kind = entry.get("type", "http")
         address = entry.get("address")
         if kind != "http":
-            raise _bad(f"target type {str(kind)[:32]!r} is not supported; use http")
+            raise bad_request(f"target type {str(kind)[:32]!r} is not supported; use http")
         parts = _split_url(address)
         if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or len(address) > 2048:
-            raise _bad("each target needs an http:// or https:// address")
+            raise bad_request("each target needs an http:// or https:// address")
         auth = entry.get("auth_header") or ""
         skip = entry.get("skip_cert_verify", False)
         if not isinstance(auth, str) or "\n" in auth or "\r" in auth or not isinstance(skip, bool):
-            raise _bad("auth_header must be a one-line string and skip_cert_verify a boolean")
+            raise bad_request("auth_header must be a one-line string and skip_cert_verify a boolean")
         targets.append(Target(address, auth, skip))
     return targets
 
@@ -89,7 +86,7 @@ def parse_targets(raw: object) -> list[Target]:
 def parse_event_types(raw: object) -> list[str]:
     known = set(EVENT_TYPES.values())
     if not isinstance(raw, list) or not raw or not all(isinstance(e, str) and e in known for e in raw):
-        raise _bad(f"event_types must be a non-empty list of {', '.join(sorted(known))}")
+        raise bad_request(f"event_types must be a non-empty list of {', '.join(sorted(known))}")
     return list(dict.fromkeys(raw))
 
 
@@ -134,7 +131,7 @@ class WebhookPolicies:
     @staticmethod
     def _check_name(name: str) -> None:
         if not isinstance(name, str) or not 1 <= len(name.strip()) <= 255:
-            raise _bad("name must be 1-255 characters")
+            raise bad_request("name must be 1-255 characters")
 
     async def deliveries(self, event: ArtifactEvent) -> list[Delivery]:
         """The requests ``event`` calls for, built now so every target gets the same payload."""

@@ -112,3 +112,8 @@ def test_only_admins_and_known_runs(server):
     assert _api(server, "GET", "/system/gc/999999").status_code == 404
     assert _api(server, "GET", "/system/gc/0").status_code == 400
     assert _api(server, "GET", "/system/gc/999999/log").status_code == 404
+
+
+def test_put_sets_the_schedule_only(server):
+    answer = _api(server, "PUT", SCHEDULE, json={"schedule": {"type": "Manual"}})
+    assert answer.status_code == 400 and "POST" in answer.json()["errors"][0]["message"]
