@@ -6,10 +6,7 @@ from aiohttp import web
 from registry.core.names import parse_digest
 from registry.distribution.ranges import stream_range
 from registry.http.appkeys import SERVICES
-
-# uvloop has no loop.sendfile, so aiohttp copies the file through a thread in chunks of
-# this size there; 1 MiB (not its 256 KiB) takes a quarter of the thread hops per byte.
-FALLBACK_CHUNK = 1 << 20
+from registry.http.sendfile import FileResponse
 
 
 def _headers(digest: str, size: int | None = None) -> dict[str, str]:
@@ -36,7 +33,7 @@ async def get(request: web.Request, name: str, reference: str) -> web.StreamResp
     if body.redirect is not None:
         return web.Response(status=307, headers={"Location": body.redirect, "Docker-Content-Digest": str(digest)})
     if body.path is not None:
-        response = web.FileResponse(body.path, chunk_size=FALLBACK_CHUNK, headers=_headers(str(digest)))
+        response = FileResponse(body.path, headers=_headers(str(digest)))
         response.content_type = "application/octet-stream"
         return response
     return await stream_range(request, body, _headers(str(digest)))
