@@ -98,6 +98,44 @@ def _versus(title: str, note: str, rows: dict, a: str, b: str, target: float | N
     return lines
 
 
+SCALE_TARGET = 1.5
+
+
+def _scale(scale: dict) -> list[str]:
+    """Latency at each size (the curves) and the largest ÷ smallest ratios against the 1.5× target."""
+    sizes = scale["sizes"]
+    heads = [f"{s['tags']:,} tags / {s['repositories']:,} repos" for s in sizes]
+    lines = ["## Cost as the registry grows", "",
+             f"p50 / p99 in ms at 16 connections as one registry grows: one repository of up to "
+             f"{sizes[-1]['tags']:,} tags, up to {sizes[-1]['repositories']:,} repositories, and at the last size "
+             f"{sizes[-1]['blob_links']:,} blob links. Target: the largest size within {SCALE_TARGET:g}× of the "
+             "smallest (no scan grows with the data); Distribution on the requests it has. "
+             "Fuzzy `q=name=~` is reported apart.", "",
+             "| Request | Server | " + " | ".join(heads) + " | largest ÷ smallest p50 / p99 |",
+             "|---|---|" + "---:|" * len(sizes) + "---:|"]
+    for key in sizes[0]["berth"]:
+        for server in ("berth", "distribution"):
+            if key not in sizes[0][server]:
+                continue
+            cells = [f"{s[server][key]['p50']:.2f} / {s[server][key]['p99']:.2f}" for s in sizes]
+            first, last = sizes[0][server][key], sizes[-1][server][key]
+            p50, p99 = last["p50"] / first["p50"], last["p99"] / first["p99"]
+            mark = "" if server != "berth" or "fuzzy" in key else " " + _check(SCALE_TARGET, max(p50, p99))
+            lines.append(f"| {key} | {server} | " + " | ".join(cells) + f" | {p50:.2f}× / {p99:.2f}×{mark} |")
+    lines += ["", "| Server RSS (MiB) | " + " | ".join(heads) + " |", "|---|" + "---:|" * len(sizes)]
+    for server in ("berth", "distribution"):
+        lines.append(f"| {server} | " + " | ".join(f"{s[server + '_rss_mib']:.1f}" for s in sizes) + " |")
+    m = scale["maintenance"]
+    lines += ["", f"Over the largest registry ({sizes[-1]['blob_links']:,} blob links to "
+              f"{sizes[-1]['blob_links'] // 10:,} stored blobs, plus every seeded manifest):", "",
+              "| Job | seconds | peak RSS MiB |", "|---|---:|---:|"]
+    lines += [f"| `berth {key}{' --dry-run' if key == 'gc' else ''}` | {m[key]['seconds']:.1f} "
+              f"| {m[key]['peak_rss_mib']:.1f} |" for key in ("gc", "fsck")]
+    seeding = ", ".join(f"{k} {v:.0f} s" for k, v in scale["seeding_s"].items())
+    lines += ["", f"Seeding times: {seeding}."]
+    return lines
+
+
 def markdown(results: dict) -> str:
     m, s = results["machine"], results["settings"]
     lines = ["# Berth vs CNCF Distribution", "",
@@ -122,4 +160,6 @@ def markdown(results: dict) -> str:
     lines += [""] + _versus("Workers", "Berth unpinned on all cores (load generator too), no auth, manifest GET: "
                             "`--workers 1` vs `--workers 2` (target ≥ 1.7×).",
                             results["workers"], "workers_1", "workers_2", 1.7)
+    if "scale" in results:
+        lines += [""] + _scale(results["scale"])
     return "\n".join(lines) + "\n"

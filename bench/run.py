@@ -12,13 +12,13 @@ import os
 import shutil
 import tempfile
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import load, machine, report
+from bench.scale import Scale, ScalePhase
 from bench.client import DOCKER_MANIFEST, RegistryClient, basic_header, random_file
-from bench.servers import ADMIN_PASSWORD, DISTRIBUTION, SERVICE, Berth, Distribution, Nginx, Server
+from bench.servers import ADMIN_PASSWORD, DISTRIBUTION, SERVICE, Berth, Distribution, Nginx, Server, running
 
 REPO = "bench/app"
 ACCEPT = f"{DOCKER_MANIFEST}, application/vnd.oci.image.manifest.v1+json"
@@ -205,17 +205,6 @@ class Benchmark:
 
     # --- phases -------------------------------------------------------------------------
 
-    @contextmanager
-    def _running(self, *servers: Server):
-        started: list[Server] = []
-        try:
-            for server in servers:
-                started.append(server.start())
-            yield servers
-        finally:
-            for server in started:
-                server.stop()
-
     def open_phase(self) -> None:
         print("open (no auth)", flush=True)
         berth = Berth(self.workdir, self.berth_data, self.server_cpu, auth=False)
@@ -223,7 +212,7 @@ class Benchmark:
         nginx = Nginx(self.workdir, self.www, self.server_cpu)
         # Both fsync a pushed blob; a Berth without fsync shows how much of a push is the disk.
         unsynced = Berth(self.workdir, self.workdir / "berth-unsynced-data", self.server_cpu, auth=False, fsync=False)
-        with self._running(berth, dist, nginx, unsynced):
+        with running(berth, dist, nginx, unsynced):
             targets = [Target("berth", berth), Target("distribution", dist)]
             time.sleep(0.5)
             memory = {}
@@ -250,8 +239,8 @@ class Benchmark:
         dist = Distribution(self.workdir, self.dist_storage, self.server_cpu,
                             Distribution.htpasswd_auth(self.workdir, "admin", ADMIN_PASSWORD))
         tests = read_tests(self.layer_digest, False)
-        with self._running(berth):
-            with self._running(dist):
+        with running(berth):
+            with running(dist):
                 targets = [Target("berth", berth, basic), Target("distribution", dist, basic)]
                 self.results["rates"]["basic"] = self._rates(targets, tests)
                 self.results["transfers"]["blob_get_x1_basic"] = self._downloads(
@@ -262,7 +251,7 @@ class Benchmark:
             client.close()
             print("bearer token", flush=True)
             dist = Distribution(self.workdir, self.dist_storage, self.server_cpu, Distribution.token_auth(berth))
-            with self._running(dist):
+            with running(dist):
                 targets = [Target("berth", berth, bearer), Target("distribution", dist, bearer)]
                 self.results["rates"]["bearer"] = self._rates(targets, tests)
                 self.results["transfers"]["blob_get_x1_bearer"] = self._downloads(
@@ -284,7 +273,7 @@ class Benchmark:
         test = [t for t in read_tests(self.layer_digest, False) if t.key in ("manifest_get_c16", "manifest_get_c64")]
         quiet = Berth(self.workdir, self.berth_data, self.server_cpu, auth=False)
         logged = Berth(self.workdir, self.berth_data, self.server_cpu, auth=False, access_log=True)
-        with self._running(quiet, logged):
+        with running(quiet, logged):
             self.results["access_log"] = self._rates([Target("off", quiet), Target("on", logged)], test)
         print("workers (unpinned)", flush=True)
         os.sched_setaffinity(0, self.all_cpus)
@@ -292,17 +281,23 @@ class Benchmark:
         one = Berth(self.workdir, self.berth_data, cpus, auth=False)
         two = Berth(self.workdir, self.berth_data, cpus, auth=False, workers=2)
         try:
-            with self._running(one, two):
+            with running(one, two):
                 self.results["workers"] = self._rates([Target("workers_1", one), Target("workers_2", two)], test)
         finally:
             os.sched_setaffinity(0, self.load_cpus)
 
-    def run(self) -> dict:
+    def scale_phase(self) -> None:
+        scale = Scale.quick() if self.s.blob_bytes < 64 * MIB else Scale.full()
+        self.results["scale"] = ScalePhase(self.workdir, self.server_cpu, scale, self.s.rounds).run()
+
+    def run(self, with_scale: bool = True) -> dict:
         started = time.monotonic()
         self.prepare()
         self.open_phase()
         self.auth_phase()
         self.variants_phase()
+        if with_scale:
+            self.scale_phase()
         self.results["elapsed_s"] = round(time.monotonic() - started, 1)
         return self.results
 
@@ -314,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS, help="directory for latest.json and latest.md")
     parser.add_argument("--workdir", type=Path, help="scratch directory (default: a new temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
+    parser.add_argument("--no-scale", action="store_true", help="leave out the scale section (seeding takes minutes)")
     parser.add_argument("--berth-root", type=Path, help="measure the Berth code in this checkout instead")
     args = parser.parse_args(argv)
     if args.berth_root:
@@ -323,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings(**(settings.__dict__ | {"seconds": args.seconds}))
     workdir = Path(tempfile.mkdtemp(prefix="berth-bench-", dir=args.workdir))
     try:
-        results = Benchmark(settings, workdir).run()
+        results = Benchmark(settings, workdir).run(with_scale=not args.no_scale)
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
