@@ -26,10 +26,10 @@ def _tools() -> None:
         pytest.fail(f"the benchmark needs {', '.join(missing)}: bash scripts/test.sh installs them")
 
 
-@pytest.mark.timeout(280)
+@pytest.mark.timeout(400)
 def test_quick_run_writes_complete_results(tmp_path: Path) -> None:
     subprocess.run([sys.executable, "-m", "bench", "--quick", "--seconds", "1", "--out", str(tmp_path),
-                    "--workdir", str(tmp_path)], cwd=ROOT, check=True, timeout=270)
+                    "--workdir", str(tmp_path)], cwd=ROOT, check=True, timeout=390)
     results = json.loads((tmp_path / "latest.json").read_text())
     for mode in ("open", "basic", "bearer"):
         for test, row in results["rates"][mode].items():
@@ -41,5 +41,12 @@ def test_quick_run_writes_complete_results(tmp_path: Path) -> None:
     assert results["memory"]["berth"]["peak"] > 0 and results["memory"]["distribution"]["peak"] > 0
     assert results["tokens"]["anonymous"]["rps"] > 0
     assert {"workers_1", "workers_2"} <= results["workers"]["manifest_get_c16"].keys()
+    scale = results["scale"]
+    small, large = scale["sizes"][0], scale["sizes"][-1]
+    assert large["tags"] > small["tags"] and large["blob_links"] > 0
+    assert large["berth"].keys() == small["berth"].keys() and {"tags_list_n100", "catalog_n100"} <= large["distribution"].keys()
+    assert all(row["rps"] > 0 and row["errors"] == 0 for size in (small, large) for row in size["berth"].values())
+    assert "0 problem(s)" in scale["maintenance"]["fsck"]["output"], scale["maintenance"]["fsck"]
     report = (tmp_path / "latest.md").read_text()
     assert "Berth ÷ Distribution" in report and results["machine"]["cpu"] in report
+    assert "Cost as the registry grows" in report
