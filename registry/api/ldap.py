@@ -74,8 +74,8 @@ async def import_users(request: web.Request) -> web.Response:
     if not names or len(names) > MAX_IMPORT or not all(isinstance(n, str) and 0 < len(n) <= 255 for n in names):
         raise bad_request(f"ldap_uid_list must hold 1-{MAX_IMPORT} user names")
     providers = _providers(request)
-    failed = [{"uid": name, "error": "not found in the directory, or the name belongs to another account"}
-              for name in names if not await providers.import_user(name)]
+    failed = [name for name in names if not await providers.import_user(name)]
     if failed:
-        raise RegistryError("NOT_FOUND", "some users were not imported", failed, status=404)
+        raise RegistryError("NOT_FOUND", "not in the directory, or the name belongs to another account: "
+                            + ", ".join(failed), status=404)
     return done()
