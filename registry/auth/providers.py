@@ -13,9 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from typing import Any
-
 from registry.auth.ldap import DirectoryUnavailable, DirectoryUser, LdapDirectory
+from registry.auth.oidc import OidcSignIn
 from registry.core.accounts import ROBOT_PREFIX
 from registry.core.errors import RegistryError
 from registry.core.external_users import ExternalIdentity
@@ -37,7 +36,7 @@ class IdentityProviders:
         self.accounts = services.accounts
         self.settings = services.identity_settings
         self.external = services.external_users
-        self.oidc: Any = None  # the OIDC sign-in, when built (``registry.auth.oidc``)
+        self.oidc: OidcSignIn | None = None
 
     async def directory(self) -> LdapDirectory | None:
         """The LDAP directory with the current settings, or None when LDAP is off."""
