@@ -1,9 +1,11 @@
-"""A real slapd with a test tree, and Berth servers that sign users in against it."""
+"""A real slapd with a test tree, a real OpenID provider, and Berth servers that sign users in
+against them (and a private docker daemon for the modules that ask)."""
 from __future__ import annotations
 
 import pytest
 import requests
 
+from tests.support.dockerd import dockerd  # noqa: F401  (module fixture)
 from tests.support.oidc_provider import OidcProvider
 from tests.support.server import BerthServer, free_port
 from tests.support.slapd import GROUPS, Slapd, group, person
