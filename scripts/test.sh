@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-OS_PACKAGES=(skopeo podman postgresql chromium docker-registry wrk hey nginx-light curl docker.io containerd)
+OS_PACKAGES=(skopeo podman postgresql chromium docker-registry wrk hey nginx-light curl docker.io containerd slapd ldap-utils)
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   missing=()
   for pkg in "${OS_PACKAGES[@]}"; do

@@ -79,7 +79,8 @@ SCHEMAS: dict[str, dict] = {
     "Health": _obj(status=S, components=_list(_obj(name=S, status=S, error=S))),
     "GeneralInfo": _obj(auth_mode=S, primary_auth_mode=B, self_registration=B, harbor_version=S, banner_message=S,
                         current_time=TIME, registry_url=S, external_url=S, project_creation_restriction=S,
-                        has_ca_root=B, read_only=B, notification_enable=B, registry_storage_provider_name=S),
+                        has_ca_root=B, read_only=B, notification_enable=B, registry_storage_provider_name=S,
+                        oidc_provider_name=S),
     "Statistic": _obj(private_project_count=I, public_project_count=I, total_project_count=I,
                       private_repo_count=I, public_repo_count=I, total_repo_count=I, total_storage_consumption=I),
     "ProjectMetadata": _obj(public=PUBLIC, max_upstream_conn={
@@ -112,11 +113,24 @@ SCHEMAS: dict[str, dict] = {
                      op_time=TIME),
     "ProjectMemberEntity": _obj(id=I, project_id=I, entity_id=I, entity_name=S, entity_type=S, role_id=ROLE_ID,
                                 role_name=S),
-    "ProjectMember": _obj("role_id", "member_user", role_id=ROLE_ID,
-                          member_user=_obj(user_id=ID, username={"type": "string", "maxLength": 255})),
+    "ProjectMember": _obj("role_id", role_id=ROLE_ID,
+                          member_user=_obj(user_id=ID, username={"type": "string", "maxLength": 255}),
+                          member_group=_ref("UserGroup")),
+    "UserGroup": _obj(id=ID, group_name={"type": "string", "maxLength": 255},
+                      group_type={"type": "integer", "enum": [1, 3], "description": "1 LDAP, 3 OIDC"},
+                      ldap_group_dn={"type": "string", "maxLength": 1024}),
+    "UserGroupSearchItem": _obj(id=I, group_name=S, group_type=I),
+    "OIDCCliSecretReq": _obj(secret={**SECRET, "minLength": 0, "description": "Empty: a new random secret"}),
+    "Configurations": {"type": "object", "description": "ldap_* and oidc_* settings under Harbor's names; GET "
+                       "wraps each as {value, editable} and adds auth_mode; secrets are never returned"},
+    "LdapConf": {"type": "object", "description": "ldap_* settings to try instead of the saved ones"},
+    "LdapUser": _obj(username=S, realname=S, email=S),
+    "LdapImportUsers": _obj("ldap_uid_list", ldap_uid_list=_list({"type": "string", "minLength": 1,
+                                                                   "maxLength": 255}, minItems=1, maxItems=100)),
     "RoleRequest": _obj("role_id", role_id=ROLE_ID),
     "UserResp": _obj(user_id=I, username=S, email=S, realname=S, comment=S, sysadmin_flag=B,
-                     admin_role_in_auth=B, creation_time=TIME, update_time=TIME),
+                     admin_role_in_auth=B, creation_time=TIME, update_time=TIME,
+                     oidc_user_meta=_obj(id=I, user_id=I, subiss=S, secret=S)),
     "UserCreationReq": _obj("username", "password", username=_text(USERNAME_RE, 255), password=SECRET,
                             email={"type": "string", "maxLength": 255}, realname={"type": "string", "maxLength": 255},
                             comment=DESCRIPTION),
@@ -202,6 +216,9 @@ QUERY: dict[str, tuple[str, dict]] = {
     "from": ("Source: <project>/<repository>@<digest> or <project>/<repository>:<tag>", S),
     "entityname": ("Part of a member's name", S),
     "username": ("Part of a username", S),
+    "group_name": ("Part of a group's name", S),
+    "groupname": ("Part of a group's name", S),
+    "groupdn": ("A group's DN", S),
     "reference_id": ("Project id", S),
 }
 REQUIRED_QUERY = frozenset({"project_name", "from"})
@@ -211,7 +228,8 @@ PATH: dict[str, tuple[str, dict]] = {
     "repository": ("Repository name without the project; a/b is sent as a%252Fb", S),
     "reference": ("Tag or digest", S),
     "tag": ("Tag name", S),
-    "member_id": ("The member's user id", ID),
+    "member_id": ("The member's user id, or 10^12 + the group id for a group", ID),
+    "group_id": ("User group id", ID),
     "policy_id": ("Webhook policy id", ID),
     "immutable_rule_id": ("Tag immutability rule id", ID),
     "gc_id": ("Garbage collection run id", ID),
@@ -224,7 +242,8 @@ PATH: dict[str, tuple[str, dict]] = {
     "registry_id": ("Registry endpoint id", ID),
 }
 STATUS_TEXT = {200: "Success", 201: "Created", 400: "Bad request", 401: "Unauthorized", 403: "Forbidden",
-               404: "Not found", 409: "Conflict", 412: "Precondition failed", 413: "Body too large"}
+               404: "Not found", 409: "Conflict", 412: "Precondition failed", 413: "Body too large",
+               503: "Unavailable"}
 
 
 def path_parameters(path: str) -> list[str]:

@@ -98,7 +98,7 @@ def user(record: UserRecord) -> dict[str, Any]:
         "realname": record.realname,
         "comment": record.comment,
         "sysadmin_flag": record.sysadmin,
-        "admin_role_in_auth": False,
+        "admin_role_in_auth": record.admin_in_auth,
         "creation_time": when(record.created),
         "update_time": when(record.updated),
     }

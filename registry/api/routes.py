@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from registry.api import (artifacts, gc, guards, immutable_rules, logs, members, openapi, projects, quotas, registries,
-                          repositories, retentions, robots, system, users, webhooks)
+from registry.api import (artifacts, configurations, gc, guards, immutable_rules, ldap, logs, members, openapi, projects,
+                          quotas, registries, repositories, retentions, robots, system, usergroups, users, webhooks)
 
 PREFIX = "/api/v2.0"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -92,7 +92,7 @@ ROUTES: list[Route] = [
           errors=(400, 401, 403, 404)),
     Route("GET", PROJECT + "/members", members.list_members, "List a project's members", "member",
           errors=(400, 401, 403, 404), query=(*PAGED, "entityname"), returns="[ProjectMemberEntity]"),
-    Route("POST", PROJECT + "/members", members.add_member, "Add a user to a project", "member", ok=201,
+    Route("POST", PROJECT + "/members", members.add_member, "Add a user or a group to a project", "member", ok=201,
           errors=(400, 401, 403, 404, 409), body="ProjectMember"),
     Route("GET", PROJECT + "/members/{member_id}", members.get_member, "Get a member", "member",
           errors=(400, 401, 403, 404), returns="ProjectMemberEntity"),
@@ -171,6 +171,34 @@ ROUTES: list[Route] = [
           errors=(400, 401, 403, 404), body="PasswordReq"),
     Route("PUT", "/users/{user_id}/sysadmin", users.set_sysadmin, "Grant or revoke system administration", "user",
           errors=(400, 401, 403, 404), body="SysAdminFlag"),
+    Route("PUT", "/users/{user_id}/cli_secret", users.set_cli_secret,
+          "Set or regenerate an OIDC user's CLI secret (empty secret: a random one)", "user",
+          errors=(400, 401, 403, 404, 412), body="OIDCCliSecretReq", returns="OIDCCliSecretReq"),
+    Route("GET", "/configurations", configurations.get_configurations,
+          "Identity settings (LDAP, OIDC) and auth_mode; secrets are never returned", "configure",
+          errors=(401, 403), returns="Configurations"),
+    Route("PUT", "/configurations", configurations.put_configurations, "Change identity settings", "configure",
+          errors=(400, 401, 403), body="Configurations"),
+    Route("POST", "/ldap/ping", ldap.ping, "Test LDAP settings (saved ones, or those in the body)", "ldap",
+          errors=(400, 401, 403, 412, 503), body="LdapConf", returns="object"),
+    Route("GET", "/ldap/users/search", ldap.search_users, "Search directory users", "ldap",
+          errors=(401, 403, 412, 503), query=("username",), returns="[LdapUser]"),
+    Route("GET", "/ldap/groups/search", ldap.search_groups, "Search directory groups by name or DN", "ldap",
+          errors=(401, 403, 412, 503), query=("groupname", "groupdn"), returns="[UserGroup]"),
+    Route("POST", "/ldap/users/import", ldap.import_users, "Create accounts for directory users", "ldap",
+          errors=(400, 401, 403, 404, 412, 503), body="LdapImportUsers"),
+    Route("GET", "/usergroups", usergroups.list_groups, "List user groups (system administrators)", "usergroup",
+          errors=(400, 401, 403), query=(*PAGED, "group_name"), returns="[UserGroup]"),
+    Route("POST", "/usergroups", usergroups.create_group, "Add an LDAP (type 1) or OIDC (type 3) group", "usergroup",
+          ok=201, errors=(400, 401, 403), body="UserGroup"),
+    Route("GET", "/usergroups/search", usergroups.search_groups, "Find groups by name (for adding members)",
+          "usergroup", errors=(400, 401), query=(*PAGED, "groupname"), returns="[UserGroupSearchItem]"),
+    Route("GET", "/usergroups/{group_id}", usergroups.get_group, "Get a user group", "usergroup",
+          errors=(400, 401, 403, 404), returns="UserGroup"),
+    Route("PUT", "/usergroups/{group_id}", usergroups.update_group, "Rename a user group", "usergroup",
+          errors=(400, 401, 403, 404), body="UserGroup"),
+    Route("DELETE", "/usergroups/{group_id}", usergroups.delete_group, "Delete a user group and its memberships",
+          "usergroup", errors=(400, 401, 403, 404)),
     Route("GET", "/robots", robots.list_robots, "List robot accounts", "robot", errors=(400, 401, 403, 404),
           query=(*PAGED, "q"), returns="[Robot]"),
     Route("POST", "/robots", robots.create_robot, "Create a robot account (the secret is shown once)", "robot",

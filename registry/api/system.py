@@ -10,6 +10,7 @@ from aiohttp import web
 from registry.api import render
 from registry.api.guards import caller
 from registry.api.body import json_response
+from registry.core.identity_settings import auth_mode, oidc_on
 from registry.http.appkeys import CONFIG, SERVICES
 
 
@@ -33,13 +34,16 @@ async def health(request: web.Request) -> web.Response:
 async def systeminfo(request: web.Request) -> web.Response:
     principal = await caller(request)
     config = request.app[CONFIG]
+    identity = await request.app[SERVICES].identity_settings.current()
     info = {
-        "auth_mode": "db_auth",
+        "auth_mode": auth_mode(identity),
         "primary_auth_mode": True,
         "self_registration": False,
         "harbor_version": _version(),
         "banner_message": "",
     }
+    if oidc_on(identity):
+        info["oidc_provider_name"] = identity["oidc_name"] or "OIDC"
     if not principal.anonymous:
         info.update({
             "current_time": render.when(time.time()),

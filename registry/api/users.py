@@ -52,7 +52,13 @@ async def current_user(request: web.Request) -> web.Response:
     principal = await authenticated(request)
     if principal.user_id is None:
         raise RegistryError("NOT_FOUND", f"{principal.name} is a robot account and has no user profile", status=404)
-    return json_response(render.user(await request.app[SERVICES].accounts.user(principal.user_id)))
+    services = request.app[SERVICES]
+    user = await services.accounts.user(principal.user_id)
+    body = render.user(user)
+    if user.source == "oidc":
+        body["oidc_user_meta"] = {"id": user.id, "user_id": user.id, "subiss": user.external_id,
+                                  "secret": await services.external_users.cli_secret(user)}
+    return json_response(body)
 
 
 async def get_user(request: web.Request) -> web.Response:
@@ -86,6 +92,9 @@ async def set_password(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     body = await read_json(request)
     new = field(body, "new_password", str, max_length=128)
+    if (await services.accounts.user(user_id)).source != "local":
+        raise RegistryError("PRECONDITION", "this user's password is kept by their LDAP directory or OIDC provider",
+                            status=412)
     if principal.user_id == user_id:
         user = await services.accounts.user(user_id)
         old = field(body, "old_password", str, max_length=128)
@@ -103,3 +112,17 @@ async def set_sysadmin(request: web.Request) -> web.Response:
         raise refuse(principal, "you cannot change your own administrator flag")
     await request.app[SERVICES].accounts.update_user(user_id, sysadmin=flag)
     return done()
+
+
+async def set_cli_secret(request: web.Request) -> web.Response:
+    """Set an OIDC user's CLI secret (their password for docker, podman and helm); an empty
+    or missing ``secret`` makes a new random one."""
+    _, user_id = await _self_or_admin(request)
+    services = request.app[SERVICES]
+    user = await services.accounts.user(user_id)
+    secret = field(await read_json(request), "secret", str, "", max_length=128)
+    if secret:
+        await services.external_users.set_cli_secret(user, secret)
+    else:
+        secret = await services.external_users.regenerate_cli_secret(user)
+    return json_response({"secret": secret})

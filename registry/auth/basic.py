@@ -17,6 +17,7 @@ import base64
 import hashlib
 import hmac
 import time
+from typing import Protocol
 
 from registry.core import metrics
 from registry.core.accounts import AccountService
@@ -26,6 +27,11 @@ from registry.core.rbac import Principal
 from registry.auth.throttle import LoginThrottle
 
 MAX_CACHED = 10000
+
+
+class LoginCheck(Protocol):
+    async def check_login(self, username: str, password: str) -> tuple[Principal, float] | None:
+        """The principal and when (epoch seconds) its login ends, or None for wrong credentials."""
 
 
 def decode_basic(value: str) -> tuple[str, str]:
@@ -48,8 +54,11 @@ def decode_basic(value: str) -> tuple[str, str]:
 
 class BasicAuthenticator:
     def __init__(self, accounts: AccountService, audit: AuditTrail, throttle: LoginThrottle,
-                 cache_key: bytes, cache_seconds: float, concurrent_checks: int) -> None:
+                 cache_key: bytes, cache_seconds: float, concurrent_checks: int,
+                 logins: LoginCheck | None = None) -> None:
         self.accounts = accounts
+        # Who judges a password: local accounts and robots, or LDAP and OIDC beside them.
+        self.logins: LoginCheck = logins or accounts
         self.audit = audit
         self.throttle = throttle
         self.cache_key = cache_key
@@ -99,14 +108,20 @@ class BasicAuthenticator:
 
     async def _verify(self, username: str, password: str, client: str) -> tuple[Principal, float]:
         async with self._checks:
-            login = await self.accounts.check_login(username, password)
+            login = await self.logins.check_login(username, password)
         if login is None:
             self.throttle.failed(f"user:{username}", f"addr:{client}")
             metrics.auth_failed("password")
             self.audit.record(username, "login_failed", username, "user", "failure", client)
             raise RegistryError("UNAUTHORIZED", "invalid username or password")
         self.throttle.succeeded(f"user:{username}")
+        self.record_login(login[0], client)
         return login
+
+    def record_login(self, principal: Principal, client: str) -> None:
+        """Audit a verified login (not each cached use of it), naming where it came from."""
+        source = principal.source if principal.kind == "user" else principal.kind
+        self.audit.record(principal.name, "login", principal.name, source, "success", client)
 
     async def authenticate(self, header_value: str, client: str) -> Principal:
         """The principal for the value of a ``Basic`` Authorization header."""

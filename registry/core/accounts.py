@@ -10,6 +10,7 @@ import os
 import re
 import time
 from pathlib import Path
+from typing import Protocol
 
 from registry.core import passwords
 from registry.core.errors import RegistryError, bad_request
@@ -46,11 +47,20 @@ def _weak_password() -> RegistryError:
     return bad_request("password must be 8-128 characters with upper case, lower case and a digit")
 
 
+class Revalidator(Protocol):
+    async def revalidate(self, user: UserRecord) -> bool:
+        """Ask the user's LDAP directory or OIDC provider again and record its answer; False
+        when it no longer vouches for the user (removed, disabled, or unreachable)."""
+
+
 class AccountService:
-    def __init__(self, meta: MetaStore) -> None:
+    def __init__(self, meta: MetaStore, refresh_seconds: float = 300.0) -> None:
         self.meta = meta
         # Bumped on every change that can revoke access, so cached credentials are re-checked.
         self.generation = 0
+        # How long what LDAP or OIDC said about a user (groups included) is trusted, and who asks again.
+        self.refresh_seconds = refresh_seconds
+        self.revalidator: Revalidator | None = None
 
     def changed(self) -> None:
         self.generation += 1
@@ -107,6 +117,26 @@ class AccountService:
             raise RegistryError("NOT_FOUND", f"user {user_id} not found", status=404)
         return user
 
+    async def find(self, username: str) -> UserRecord | None:
+        return await self.meta.users.by_name(username)
+
+    def stale(self, user: UserRecord) -> bool:
+        """True when the provider of an LDAP or OIDC user must be asked again before it is trusted."""
+        return user.source != "local" and user.checked + self.refresh_seconds < time.time()
+
+    async def user_principal(self, user: UserRecord) -> Principal | None:
+        """The user with their rights: local accounts as they are; LDAP and OIDC users with the
+        groups and admin flag their provider named, asked again first when that is stale."""
+        if user.source == "local":
+            return Principal("user", user.username, user.id, user.sysadmin)
+        if self.stale(user):
+            if self.revalidator is None or not await self.revalidator.revalidate(user):
+                return None
+            user = await self.meta.users.by_id(user.id) or user
+        groups = frozenset(await self.meta.groups.groups_of_user(user.id))
+        return Principal("user", user.username, user.id, user.sysadmin or user.admin_in_auth, group_ids=groups,
+                         source=user.source)
+
     async def authenticate(self, username: str, secret: str) -> Principal | None:
         """The principal for valid credentials, or None. Robots log in like users."""
         login = await self.check_login(username, secret)
@@ -126,7 +156,7 @@ class AccountService:
             return (principal, _robot_deadline(robot)) if principal else None
         user = await self.meta.users.by_name(username)
         ok = await asyncio.to_thread(passwords.verify, secret, user.password_hash if user else passwords.DUMMY_HASH)
-        if not ok or user is None:
+        if not ok or user is None or user.source != "local":
             return None
         return Principal("user", user.username, user.id, user.sysadmin), math.inf
 
@@ -140,7 +170,7 @@ class AccountService:
             robot = await self.meta.robots.by_name(name)
             return _robot_principal(robot) if robot else None
         user = await self.meta.users.by_name(name)
-        return Principal("user", user.username, user.id, user.sysadmin) if user else None
+        return await self.user_principal(user) if user else None
 
     async def credential_stamp(self, kind: str, name: str) -> str | None:
         """A short fingerprint of the account's current password (or robot secret).

@@ -48,6 +48,11 @@ def verify(secret: str, stored: str) -> bool:
     return False
 
 
+def same(given: str, expected: str) -> bool:
+    """Two secrets in clear compared in constant time."""
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
 # Checked when the user does not exist, so that timing does not tell who does.
 DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
 

@@ -69,6 +69,8 @@ class ProjectService:
                         "read-members"}
         elif principal.kind == "user" and principal.user_id is not None:
             granted |= role_actions(await self.meta.projects.role_of(project.id, principal.user_id))
+            for role in await self.meta.groups.roles_in_project(project.id, principal.group_ids):
+                granted |= role_actions(role)
         elif principal.kind == "robot":
             granted |= expand(robot_actions(principal, project.name))
         return granted
@@ -92,6 +94,7 @@ class ProjectService:
         names = {p.name for p in await self.meta.projects.all() if p.public}
         if principal.kind == "user" and principal.user_id is not None:
             names |= set(await self.meta.projects.roles_of_user(principal.user_id))
+            names |= set(await self.meta.groups.projects_of(principal.group_ids))
         elif principal.kind == "robot":
             if "*" in principal.robot_access:
                 return None

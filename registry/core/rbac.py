@@ -41,6 +41,9 @@ class Principal:
     admin: bool = False
     # For robots: project name (or "*") → actions granted.
     robot_access: dict[str, frozenset[str]] = field(default_factory=dict)
+    # For users from LDAP or OpenID Connect: the user groups the provider named at the last check.
+    group_ids: frozenset[int] = frozenset()
+    source: str = "local"  # for users: local, ldap or oidc
 
     @property
     def anonymous(self) -> bool:

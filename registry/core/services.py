@@ -12,9 +12,12 @@ from registry.core.artifacts import ArtifactService
 from registry.core.audit import AuditTrail
 from registry.core.blobs import BlobService
 from registry.core.catalog import CatalogService
+from registry.core.external_users import ExternalUsers
 from registry.core.fsck import Fsck
 from registry.core.gc_jobs import GcJobs
+from registry.core.groups import GroupService
 from registry.core.health import HealthCheck
+from registry.core.identity_settings import IdentitySettings
 from registry.core.immutability import ImmutableTags
 from registry.core.manifests import ManifestService
 from registry.core.projects import ProjectService
@@ -55,3 +58,6 @@ class Services:
     fsck: Fsck
     upstreams: UpstreamRegistries
     proxies: ProxyProjects
+    groups: GroupService
+    external_users: ExternalUsers
+    identity_settings: IdentitySettings

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from registry import ui
-from registry.api import health, session
+from registry.api import health, oidc_login, session
 from registry.api import routes as api_routes
 from registry.distribution import token_service
 from registry.auth.access import OpenAccess
@@ -61,6 +61,7 @@ def create_app(config: Config) -> web.Application:
     health.add_routes(app)
     api_routes.add_routes(app)
     session.add_routes(app)
+    oidc_login.add_routes(app)
     ui.add_routes(app)
     if config["auth.enabled"]:
         token_service.add_routes(app)

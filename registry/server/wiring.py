@@ -13,10 +13,13 @@ from registry.core.artifacts import ArtifactService
 from registry.core.audit import AuditTrail
 from registry.core.blobs import BlobService
 from registry.core.catalog import CatalogService
+from registry.core.external_users import ExternalUsers
 from registry.core.fsck import Fsck
 from registry.core.gc import GarbageCollector
 from registry.core.gc_jobs import GcJobs
+from registry.core.groups import GroupService
 from registry.core.health import HealthCheck
+from registry.core.identity_settings import IdentitySettings
 from registry.core.immutability import ImmutableTags
 from registry.core.links import BlobLinks
 from registry.core.manifests import ManifestService
@@ -64,7 +67,8 @@ def build_services(config: Config, meta: MetaStore, blob_store: BlobStore) -> Se
         max_sessions_per_client=config["limits.upload_sessions_per_client"],
         stale_after=float(config["limits.upload_stale_after"]),
     )
-    accounts = AccountService(meta)
+    accounts = AccountService(meta, float(config["auth.provider_refresh_seconds"]))
+    groups = GroupService(meta)
     quotas = QuotaService(meta)
     secrets = SharedSecrets(meta)
     upstreams = UpstreamRegistries(meta, secrets, config["proxy.upstream_hosts"], float(config["proxy.timeout"]))
@@ -108,6 +112,9 @@ def build_services(config: Config, meta: MetaStore, blob_store: BlobStore) -> Se
         fsck=Fsck(meta, blob_store, config.data_dir / "quarantine"),
         upstreams=upstreams,
         proxies=proxies,
+        groups=groups,
+        external_users=ExternalUsers(meta, accounts, groups, secrets),
+        identity_settings=IdentitySettings(meta, config),
     )
     upstreams.on_bound = services.retention.keep_recently_pulled
     return services

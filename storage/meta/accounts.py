@@ -6,7 +6,7 @@ from storage.meta.database import Database
 from storage.meta.rows import update_row
 from storage.meta.records import RobotRecord, UserRecord
 
-_USER = "id, username, password_hash, email, realname, comment, sysadmin, created, updated"
+_USER = "id, username, password_hash, email, realname, comment, sysadmin, created, updated, source, external_id, checked, admin_in_auth"
 _ROBOT = ("id, name, description, level, project_id, secret_hash, disabled, expires_at, duration,"
           " permissions, creator, created, updated")
 
@@ -14,6 +14,7 @@ _ROBOT = ("id, name, description, level, project_id, secret_hash, disabled, expi
 def _user(row: tuple) -> UserRecord:
     record = UserRecord(*row)
     record.sysadmin = bool(record.sysadmin)
+    record.admin_in_auth = bool(record.admin_in_auth)
     return record
 
 
@@ -28,12 +29,14 @@ class UserStore:
         self.db = db
 
     async def create(self, username: str, password_hash: str, *, email: str = "", realname: str = "",
-                     comment: str = "", sysadmin: bool = False) -> int:
+                     comment: str = "", sysadmin: bool = False, source: str = "local",
+                     external_id: str = "") -> int:
         now = time.time()
         row = await self.db.fetchone(
-            "INSERT INTO users (username, password_hash, email, realname, comment, sysadmin, created, updated)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            username, password_hash, email, realname, comment, int(sysadmin), now, now,
+            "INSERT INTO users (username, password_hash, email, realname, comment, sysadmin, created, updated,"
+            " source, external_id, checked) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            username, password_hash, email, realname, comment, int(sysadmin), now, now, source, external_id,
+            now if source != "local" else 0.0,
         )
         return row[0]
 
@@ -55,11 +58,14 @@ class UserStore:
 
     async def update(self, user_id: int, **fields) -> bool:
         return await update_row(self.db, "users", user_id, fields,
-                                ("password_hash", "email", "realname", "comment", "sysadmin"))
+                                ("password_hash", "email", "realname", "comment", "sysadmin", "checked",
+                                 "admin_in_auth"))
 
     async def delete(self, user_id: int) -> bool:
         async with self.db.transaction() as tx:
             await tx.execute("DELETE FROM members WHERE user_id = ?", user_id)
+            await tx.execute("DELETE FROM user_group_links WHERE user_id = ?", user_id)
+            await tx.execute("DELETE FROM external_credentials WHERE user_id = ?", user_id)
             return await tx.execute("DELETE FROM users WHERE id = ?", user_id) > 0
 
 

@@ -296,6 +296,52 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX retention_tasks_execution ON retention_tasks(execution_id);
         """,
     ),
+    (
+        9,
+        """
+        ALTER TABLE users ADD COLUMN source TEXT NOT NULL DEFAULT 'local';
+        ALTER TABLE users ADD COLUMN external_id TEXT NOT NULL DEFAULT '';
+        ALTER TABLE users ADD COLUMN checked DOUBLE PRECISION NOT NULL DEFAULT 0;
+        ALTER TABLE users ADD COLUMN admin_in_auth INTEGER NOT NULL DEFAULT 0;
+
+        CREATE TABLE user_groups (
+            id {id},
+            name {text} NOT NULL,
+            group_type INTEGER NOT NULL,
+            external_id {text} NOT NULL,
+            created DOUBLE PRECISION NOT NULL,
+            UNIQUE (group_type, external_id)
+        );
+
+        CREATE TABLE user_group_links (
+            user_id {bigint} NOT NULL,
+            group_id {bigint} NOT NULL,
+            PRIMARY KEY (user_id, group_id)
+        );
+        CREATE INDEX user_group_links_group ON user_group_links(group_id);
+
+        CREATE TABLE group_members (
+            project_id {bigint} NOT NULL,
+            group_id {bigint} NOT NULL,
+            role_id INTEGER NOT NULL,
+            created DOUBLE PRECISION NOT NULL,
+            PRIMARY KEY (project_id, group_id)
+        );
+        CREATE INDEX group_members_group ON group_members(group_id);
+
+        CREATE TABLE external_credentials (
+            user_id {bigint} PRIMARY KEY,
+            cli_secret TEXT NOT NULL,
+            refresh_token TEXT NOT NULL DEFAULT '',
+            updated DOUBLE PRECISION NOT NULL
+        );
+
+        CREATE TABLE settings (
+            name {text} PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """,
+    ),
 ]
 
 

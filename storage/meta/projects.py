@@ -46,6 +46,7 @@ class ProjectStore:
     async def delete(self, project_id: int) -> bool:
         async with self.db.transaction() as tx:
             await tx.execute("DELETE FROM members WHERE project_id = ?", project_id)
+            await tx.execute("DELETE FROM group_members WHERE project_id = ?", project_id)
             await tx.execute("DELETE FROM robots WHERE project_id = ?", project_id)
             return await tx.execute("DELETE FROM projects WHERE id = ?", project_id) > 0
 

@@ -87,6 +87,31 @@ class UserRecord:
     sysadmin: bool
     created: float
     updated: float
+    source: str = "local"  # local, ldap or oidc
+    external_id: str = ""  # the LDAP DN, or the OIDC issuer and subject
+    checked: float = 0.0  # when the directory or provider last vouched for the user
+    admin_in_auth: bool = False  # in the provider's admin group at that time
+
+
+@dataclass(slots=True)
+class GroupRecord:
+    """A directory or provider group (Harbor's user group: type 1 LDAP, 3 OIDC)."""
+
+    id: int
+    name: str
+    group_type: int
+    external_id: str  # the LDAP group DN, or the OIDC group name
+    created: float
+
+
+@dataclass(slots=True)
+class GroupMemberRecord:
+    project_id: int
+    group_id: int
+    name: str
+    group_type: int
+    role_id: int
+    created: float
 
 
 @dataclass(slots=True)

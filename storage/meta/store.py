@@ -15,6 +15,7 @@ from storage.meta.audit import AuditStore
 from storage.meta.blob_links import BlobLinkStore
 from storage.meta.catalog import CatalogQueries
 from storage.meta.database import Database
+from storage.meta.identity import ExternalCredentialStore, GroupStore, SettingStore
 from storage.meta.immutable_rules import ImmutableRuleStore
 from storage.meta.jobs import JobStore
 from storage.meta.retention import RetentionStore
@@ -47,6 +48,9 @@ class MetaStore:
         self.catalog = CatalogQueries(db)
         self.users = UserStore(db)
         self.robots = RobotStore(db)
+        self.groups = GroupStore(db)
+        self.external_credentials = ExternalCredentialStore(db)
+        self.settings = SettingStore(db)
         self.projects = ProjectStore(db)
         self.audit = AuditStore(db)
         self.secrets = SecretStore(db)
