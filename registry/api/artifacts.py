@@ -8,7 +8,7 @@ from aiohttp import web
 from registry.api import render
 from registry.api.guards import find_project, project_access, require
 from registry.api.body import bad_request, created, done, field, json_response, read_json
-from registry.api.paging import page_of, paged, query_terms
+from registry.api.paging import listing_of, page_of, paged
 from registry.api.repositories import repository_name
 from registry.core.names import project_of, validate_name
 from registry.core.errors import RegistryError
@@ -33,7 +33,7 @@ async def list_artifacts(request: web.Request) -> web.Response:
     _, project, repo = await _target(request)
     page = page_of(request)
     await services.repositories.get(repo)
-    found, total = await services.artifacts.list(repo, query_terms(request).get("tags"), page.offset, page.size)
+    found, total = await services.artifacts.list(repo, listing_of(request, page))
     return paged(request, page, [render.artifact(a, project.id) for a in found], total)
 
 

@@ -52,9 +52,10 @@ def project(record: ProjectRecord, repo_count: int, role_id: int | None = None,
 
 def repository(summary: RepositorySummary, project_id: int) -> dict[str, Any]:
     return {
+        "id": summary.id,
         "project_id": project_id,
         "name": summary.name,
-        "description": "",
+        "description": summary.description,
         "artifact_count": summary.artifact_count,
         "pull_count": summary.pull_count,
         "creation_time": when(summary.created),
@@ -64,6 +65,8 @@ def repository(summary: RepositorySummary, project_id: int) -> dict[str, Any]:
 
 def artifact(item: Artifact, project_id: int) -> dict[str, Any]:
     return {
+        "id": item.id,
+        "repository_id": item.repository_id,
         "type": item.type,
         "media_type": item.media_type,
         "manifest_media_type": item.manifest_media_type,

@@ -13,7 +13,7 @@ from aiohttp import web
 from registry.api import render
 from registry.api.guards import caller, project_access
 from registry.api.body import bad_request, done, json_response
-from registry.api.paging import fuzzy, page_of, paged, query_terms
+from registry.api.paging import listing_of, page_of, paged
 from registry.core.errors import RegistryError
 from registry.core.names import validate_name
 from registry.http.appkeys import SERVICES
@@ -33,17 +33,14 @@ async def list_repositories(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     _, project = await project_access(request, by_name=True)
     page = page_of(request)
-    like = fuzzy(query_terms(request).get("name", ""))
-    found, total = await services.repositories.list(project.name, like, page.offset, page.size)
+    found, total = await services.repositories.list(project.name, listing_of(request, page))
     return paged(request, page, [render.repository(r, project.id) for r in found], total)
 
 
 async def list_all_repositories(request: web.Request) -> web.Response:
     """Every repository the caller may see, across projects (Harbor's ``GET /repositories``)."""
     page = page_of(request)
-    like = fuzzy(query_terms(request).get("name", ""))
-    found, total = await request.app[SERVICES].catalog.repositories(await caller(request), like, page.offset,
-                                                                     page.size)
+    found, total = await request.app[SERVICES].catalog.repositories(await caller(request), listing_of(request, page))
     return paged(request, page, [render.repository(r, project.id) for project, r in found], total)
 
 

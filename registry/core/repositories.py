@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from registry.core.errors import RegistryError
+from registry.core.listing import Listing, listed
 from registry.core.manifests import ManifestService
 from storage.meta.catalog import RepositorySummary
 from storage.meta.store import MetaStore
@@ -12,9 +13,9 @@ class RepositoryService:
         self.meta = meta
         self.manifests = manifests
 
-    async def list(self, project: str | None, name_like: str, offset: int,
-                   limit: int) -> tuple[list[RepositorySummary], int]:
-        return await self.meta.catalog.repositories(project, name_like, offset, limit)
+    async def list(self, project: str, listing: Listing) -> tuple[list[RepositorySummary], int]:
+        """A page of the project's repositories, filtered and sorted as ``listing`` says."""
+        return await listed(self.meta.catalog.repositories(project, listing))
 
     async def names(self, last: str, limit: int) -> list[str]:
         """Every repository's name after ``last``, in order: the catalog before access filters it."""

@@ -28,7 +28,7 @@ class RepositoryStore:
 
     async def get(self, name: str) -> RepositoryRecord | None:
         row = await self.db.fetchone(
-            "SELECT name, project, created, updated, pull_count FROM repositories WHERE name = ?", name
+            "SELECT name, project, created, updated, pull_count, id, description FROM repositories WHERE name = ?", name
         )
         return RepositoryRecord(*row) if row else None
 
