@@ -21,6 +21,7 @@ from registry.core.names import TAG_RE
 from registry.core.projects import PROJECT_NAME_RE
 from registry.core.quotas import MAX_STORAGE_LIMIT, UNLIMITED
 from registry.core.rbac import ROLE_NAMES
+from registry.core.repositories import MAX_DESCRIPTION
 from registry.core.robots import MAX_DURATION_DAYS, ROBOT_NAME_RE
 from registry.core.upstreams import (MAX_UPSTREAM_CONN_RE, MAX_URL, NAME_RE as ENDPOINT_NAME_RE,
                                      TYPES as ENDPOINT_TYPES)
@@ -97,11 +98,14 @@ SCHEMAS: dict[str, dict] = {
     "ProjectSummary": _obj(repo_count=I, project_admin_count=I, maintainer_count=I, developer_count=I,
                            guest_count=I, limited_guest_count=I,
                            quota=_obj(hard=_obj(storage=STORAGE_LIMIT), used=_obj(storage=I))),
-    "Repository": _obj(project_id=I, name=S, description=S, artifact_count=I, pull_count=I, creation_time=TIME,
-                       update_time=TIME),
+    "Repository": _obj(id=I, project_id=I, name=S, description=S, artifact_count=I, pull_count=I,
+                       creation_time=TIME, update_time=TIME),
+    "RepositoryReq": _obj("description", description={"type": "string", "maxLength": MAX_DESCRIPTION}),
+    "Permission": _obj(resource=S, action=S),
+    "SystemInfo": _obj(storage=_list(_obj(total=I, free=I))),
     "Tag": TAG,
     "TagReq": _obj("name", name=_text(TAG_RE, 128)),
-    "Artifact": _obj(type=S, media_type=S, manifest_media_type=S, artifact_type=S, project_id=I,
+    "Artifact": _obj(id=I, repository_id=I, type=S, media_type=S, manifest_media_type=S, artifact_type=S, project_id=I,
                      repository_name=S, digest=S, size=I, push_time=TIME, pull_time=TIME, pull_count=I,
                      extra_attrs=OBJ, annotations=OBJ, tags=_list(TAG), labels=_list(OBJ), accessories=_list(OBJ),
                      references=_list(_obj(child_digest=S, platform=OBJ, annotations=OBJ, urls=_list(S)))),
@@ -194,7 +198,11 @@ QUERY: dict[str, tuple[str, dict]] = {
     "page": ("Page number, from 1", {"type": "integer", "default": 1, "minimum": 1, "maximum": MAX_PAGE}),
     "page_size": ("Items per page",
                   {"type": "integer", "default": DEFAULT_SIZE, "minimum": 1, "maximum": MAX_SIZE}),
-    "q": ("Query: key=value (exact) or key=~value (fuzzy), comma-separated", S),
+    "q": ("Query, comma-separated: key=value (exact), key=~value (fuzzy), key=[min~max] (range), "
+          "key={a b} (any of), key=(a b) (all of); times as 2006-01-02 15:04:05 (UTC)", S),
+    "sort": ("Order: comma-separated keys, each descending with a leading -, e.g. -creation_time,name", S),
+    "scope": ("/project/<project id> or /system", S),
+    "relative": ("Name resources relative to the scope (repository instead of /project/1/repository)", B),
     "name": ("Project name (exact, or ~fuzzy)", S),
     "public": ("Only public (true) or private (false) projects", PUBLIC),
     "project_name": ("Project name to look for", {"type": "string", "minLength": 1}),

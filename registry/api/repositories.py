@@ -12,10 +12,11 @@ from aiohttp import web
 
 from registry.api import render
 from registry.api.guards import caller, project_access
-from registry.api.body import bad_request, done, json_response
+from registry.api.body import bad_request, done, field, json_response, read_json
 from registry.api.paging import listing_of, page_of, paged
 from registry.core.errors import RegistryError
 from registry.core.names import validate_name
+from registry.core.repositories import MAX_DESCRIPTION
 from registry.http.appkeys import SERVICES
 from registry.core.records import ProjectRecord
 
@@ -48,6 +49,15 @@ async def get_repository(request: web.Request) -> web.Response:
     _, project = await project_access(request, by_name=True)
     summary = await request.app[SERVICES].repositories.get(repository_name(request, project))
     return json_response(render.repository(summary, project.id))
+
+
+async def update_repository(request: web.Request) -> web.Response:
+    """Set the repository's ``description``: those who may push to it may describe it."""
+    _, project = await project_access(request, "push", by_name=True)
+    name = repository_name(request, project)
+    body = await read_json(request)
+    await request.app[SERVICES].repositories.describe(name, field(body, "description", str, max_length=MAX_DESCRIPTION))
+    return done()
 
 
 async def delete_repository(request: web.Request) -> web.Response:

@@ -20,6 +20,7 @@ PROJECT = "/projects/{project}"
 REPO = "/projects/{project}/repositories/{repository}"
 ARTIFACT = REPO + "/artifacts/{reference}"
 PAGED = ("page", "page_size")
+LISTED = (*PAGED, "q", "sort")  # lists whose q and sort take every Harbor form
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,8 @@ ROUTES: list[Route] = [
           returns="Health", anonymous=True),
     Route("GET", "/systeminfo", system.systeminfo, "General information (fewer fields for anonymous callers)",
           "system", errors=(401,), returns="GeneralInfo", anonymous=True),
+    Route("GET", "/systeminfo/volumes", system.volumes, "Total and free bytes of the blob storage volume",
+          "system", errors=(401, 403), returns="SystemInfo"),
     Route("GET", "/statistics", system.statistics, "Counts of visible projects and repositories", "system",
           errors=(401,), returns="Statistic", anonymous=True),
     Route("GET", "/search", system.search, "Search visible projects and repositories by name", "system",
@@ -69,15 +72,17 @@ ROUTES: list[Route] = [
           errors=(400, 401, 403, 404), query=(*PAGED, "q"), returns="[AuditLog]"),
     Route("GET", "/repositories", repositories.list_all_repositories,
           "List every repository the caller may see, across projects", "repository", errors=(400, 401),
-          query=(*PAGED, "q"), returns="[Repository]", anonymous=True),
+          query=LISTED, returns="[Repository]", anonymous=True),
     Route("GET", PROJECT + "/repositories", repositories.list_repositories, "List a project's repositories",
-          "repository", errors=(400, 401, 403, 404), query=(*PAGED, "q"), returns="[Repository]", anonymous=True),
+          "repository", errors=(400, 401, 403, 404), query=LISTED, returns="[Repository]", anonymous=True),
     Route("GET", REPO, repositories.get_repository, "Get a repository", "repository", errors=(400, 401, 403, 404),
           returns="Repository", anonymous=True),
+    Route("PUT", REPO, repositories.update_repository, "Set a repository's description", "repository",
+          errors=(400, 401, 403, 404), body="RepositoryReq"),
     Route("DELETE", REPO, repositories.delete_repository, "Delete a repository and everything in it",
           "repository", errors=(400, 401, 403, 404)),
     Route("GET", REPO + "/artifacts", artifacts.list_artifacts, "List a repository's artifacts", "artifact",
-          errors=(400, 401, 403, 404), query=(*PAGED, "q", "with_tag"), returns="[Artifact]", anonymous=True),
+          errors=(400, 401, 403, 404), query=(*LISTED, "with_tag"), returns="[Artifact]", anonymous=True),
     Route("POST", REPO + "/artifacts", artifacts.copy_artifact, "Copy an artifact from another repository",
           "artifact", ok=201, errors=(400, 401, 403, 404), query=("from",)),
     Route("GET", ARTIFACT, artifacts.get_artifact, "Get an artifact by tag or digest", "artifact",
@@ -159,6 +164,9 @@ ROUTES: list[Route] = [
           errors=(400, 401, 403, 409), body="UserCreationReq"),
     Route("GET", "/users/current", users.current_user, "The logged-in user", "user", errors=(401, 404),
           returns="UserResp"),
+    Route("GET", "/users/current/permissions", users.current_permissions,
+          "What the logged-in caller may do under a scope (/project/<id> or /system)", "user", errors=(400, 401),
+          query=("scope", "relative"), returns="[Permission]"),
     Route("GET", "/users/search", users.search_users, "Find users by name (for adding members)", "user",
           errors=(400, 401), query=(*PAGED, "username"), returns="[UserSearchRespItem]"),
     Route("GET", "/users/{user_id}", users.get_user, "Get a user (yourself, or anyone as an admin)", "user",

@@ -32,6 +32,11 @@ class RepositoryStore:
         )
         return RepositoryRecord(*row) if row else None
 
+    async def describe(self, name: str, description: str, now: float) -> bool:
+        """Set the repository's description; False when there is no such repository."""
+        return await self.db.execute("UPDATE repositories SET description = ?, updated = ? WHERE name = ?",
+                                     description, now, name) > 0
+
     async def names(self, last: str = "", limit: int = 1000) -> list[str]:
         rows = await self.db.fetchall(
             "SELECT name FROM repositories WHERE name > ? ORDER BY name LIMIT ?", last, limit
