@@ -102,12 +102,16 @@ SCHEMAS: dict[str, dict] = {
                        creation_time=TIME, update_time=TIME),
     "RepositoryReq": _obj("description", description={"type": "string", "maxLength": MAX_DESCRIPTION}),
     "Permission": _obj(resource=S, action=S),
+    "Label": _obj(id=I, name={"type": "string", "maxLength": 128}, description=DESCRIPTION,
+                  color={"type": "string", "maxLength": 32}, scope={"type": "string", "enum": ["g", "p"]},
+                  project_id=I, creation_time=TIME, update_time=TIME),
+    "LabelRef": _obj("id", id=ID),
     "SystemInfo": _obj(storage=_list(_obj(total=I, free=I))),
     "Tag": TAG,
     "TagReq": _obj("name", name=_text(TAG_RE, 128)),
     "Artifact": _obj(id=I, repository_id=I, type=S, media_type=S, manifest_media_type=S, artifact_type=S, project_id=I,
                      repository_name=S, digest=S, size=I, push_time=TIME, pull_time=TIME, pull_count=I,
-                     extra_attrs=OBJ, annotations=OBJ, tags=_list(TAG), labels=_list(OBJ), accessories=_list(OBJ),
+                     extra_attrs=OBJ, annotations=OBJ, tags=_list(TAG), labels=_list(_ref("Label")), accessories=_list(OBJ),
                      references=_list(_obj(child_digest=S, platform=OBJ, annotations=OBJ, urls=_list(S)))),
     "Search": _obj(project=_list(_ref("Project")),
                    repository=_list(_obj(project_id=I, project_name=S, project_public=B, repository_name=S,
@@ -201,7 +205,10 @@ QUERY: dict[str, tuple[str, dict]] = {
     "q": ("Query, comma-separated: key=value (exact), key=~value (fuzzy), key=[min~max] (range), "
           "key={a b} (any of), key=(a b) (all of); times as 2006-01-02 15:04:05 (UTC)", S),
     "sort": ("Order: comma-separated keys, each descending with a leading -, e.g. -creation_time,name", S),
-    "scope": ("/project/<project id> or /system", S),
+    "scope": ("Permissions: /project/<project id> or /system; labels: g (global) or p (a project's, with "
+              "project_id)", S),
+    "with_label": ("Include each artifact's labels", B),
+    "project_id": ("Project id", ID),
     "relative": ("Name resources relative to the scope (repository instead of /project/1/repository)", B),
     "name": ("Project name (exact, or ~fuzzy)", S),
     "public": ("Only public (true) or private (false) projects", PUBLIC),
@@ -230,6 +237,7 @@ PATH: dict[str, tuple[str, dict]] = {
     "robot_id": ("Robot account id", ID),
     "quota_id": ("Quota id (the project's id)", ID),
     "registry_id": ("Registry endpoint id", ID),
+    "label_id": ("Label id", ID),
 }
 STATUS_TEXT = {200: "Success", 201: "Created", 400: "Bad request", 401: "Unauthorized", 403: "Forbidden",
                404: "Not found", 409: "Conflict", 412: "Precondition failed", 413: "Body too large"}

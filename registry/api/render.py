@@ -11,7 +11,7 @@ from registry.core.rbac import ROLE_NAMES
 from registry.core.robots import CreatedRobot
 from registry.core.immutability import Rule
 from registry.core.upstreams import EndpointRecord
-from registry.core.records import (AuditRecord, RetentionExecutionRecord, RetentionTaskRecord, MemberRecord, ProjectRecord, RepositorySummary, RobotRecord,
+from registry.core.records import (AuditRecord, LabelRecord, RetentionExecutionRecord, RetentionTaskRecord, MemberRecord, ProjectRecord, RepositorySummary, RobotRecord,
                                    UserRecord, WebhookPolicyRecord)
 
 # What Harbor shows for "never" (Go's zero time); its UI and clients expect it.
@@ -88,8 +88,21 @@ def artifact(item: Artifact, project_id: int) -> dict[str, Any]:
             {"name": t.name, "push_time": when(t.push_time), "pull_time": when(t.pull_time), "immutable": t.immutable}
             for t in item.tags
         ],
-        "labels": [],
+        "labels": [label(x) for x in item.labels],
         "accessories": [],
+    }
+
+
+def label(record: LabelRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "name": record.name,
+        "description": record.description,
+        "color": record.color,
+        "scope": record.scope,
+        "project_id": record.project_id,
+        "creation_time": when(record.created),
+        "update_time": when(record.updated),
     }
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from registry.api import (artifacts, gc, guards, immutable_rules, logs, members, openapi, projects, quotas, registries,
+from registry.api import (artifacts, gc, guards, immutable_rules, labels, logs, members, openapi, projects, quotas, registries,
                           repositories, retentions, robots, system, users, webhooks)
 
 PREFIX = "/api/v2.0"
@@ -82,11 +82,15 @@ ROUTES: list[Route] = [
     Route("DELETE", REPO, repositories.delete_repository, "Delete a repository and everything in it",
           "repository", errors=(400, 401, 403, 404)),
     Route("GET", REPO + "/artifacts", artifacts.list_artifacts, "List a repository's artifacts", "artifact",
-          errors=(400, 401, 403, 404), query=(*LISTED, "with_tag"), returns="[Artifact]", anonymous=True),
+          errors=(400, 401, 403, 404), query=(*LISTED, "with_tag", "with_label"), returns="[Artifact]", anonymous=True),
     Route("POST", REPO + "/artifacts", artifacts.copy_artifact, "Copy an artifact from another repository",
           "artifact", ok=201, errors=(400, 401, 403, 404), query=("from",)),
     Route("GET", ARTIFACT, artifacts.get_artifact, "Get an artifact by tag or digest", "artifact",
-          errors=(400, 401, 403, 404), returns="Artifact", anonymous=True),
+          errors=(400, 401, 403, 404), query=("with_label",), returns="Artifact", anonymous=True),
+    Route("POST", ARTIFACT + "/labels", artifacts.add_label, "Put a global or project label on an artifact",
+          "artifact", errors=(400, 401, 403, 404, 409), body="LabelRef"),
+    Route("DELETE", ARTIFACT + "/labels/{label_id}", artifacts.remove_label, "Take a label off an artifact",
+          "artifact", errors=(400, 401, 403, 404)),
     Route("DELETE", ARTIFACT, artifacts.delete_artifact, "Delete an artifact (and its tags)", "artifact",
           errors=(400, 401, 403, 404, 412)),
     Route("GET", ARTIFACT + "/tags", artifacts.list_tags, "List an artifact's tags", "artifact",
@@ -95,6 +99,17 @@ ROUTES: list[Route] = [
           errors=(400, 401, 403, 404, 409), body="TagReq"),
     Route("DELETE", ARTIFACT + "/tags/{tag}", artifacts.delete_tag, "Remove a tag", "artifact",
           errors=(400, 401, 403, 404)),
+    Route("GET", "/labels", labels.list_labels, "List global labels (scope=g) or a project's (scope=p)", "label",
+          errors=(400, 401, 403, 404), query=(*LISTED, "name", "scope", "project_id"), returns="[Label]",
+          anonymous=True),
+    Route("POST", "/labels", labels.create_label, "Create a global label (system administrators) or a project's",
+          "label", ok=201, errors=(400, 401, 403, 404, 409), body="Label"),
+    Route("GET", "/labels/{label_id}", labels.get_label, "Get a label", "label", errors=(400, 401, 403, 404),
+          returns="Label", anonymous=True),
+    Route("PUT", "/labels/{label_id}", labels.update_label, "Change a label's name, description or color",
+          "label", errors=(400, 401, 403, 404, 409), body="Label"),
+    Route("DELETE", "/labels/{label_id}", labels.delete_label, "Delete a label and take it off every artifact",
+          "label", errors=(400, 401, 403, 404)),
     Route("GET", PROJECT + "/members", members.list_members, "List a project's members", "member",
           errors=(400, 401, 403, 404), query=(*PAGED, "entityname"), returns="[ProjectMemberEntity]"),
     Route("POST", PROJECT + "/members", members.add_member, "Add a user to a project", "member", ok=201,

@@ -21,6 +21,7 @@ from registry.core.projects import ProjectService
 from registry.core.proxy_projects import ProxyProjects
 from registry.core.pulls import PullCounter
 from registry.core.quotas import QuotaService
+from registry.core.labels import LabelService
 from registry.core.repositories import RepositoryService
 from registry.core.retention import RetentionService
 from registry.core.robots import RobotService
@@ -55,3 +56,4 @@ class Services:
     fsck: Fsck
     upstreams: UpstreamRegistries
     proxies: ProxyProjects
+    labels: LabelService

@@ -25,6 +25,7 @@ from registry.core.proxy import ProxyCache
 from registry.core.proxy_projects import ProxyProjects
 from registry.core.pulls import PullCounter
 from registry.core.quotas import QuotaService
+from registry.core.labels import LabelService
 from registry.core.repositories import RepositoryService
 from registry.core.retention import RetentionService
 from registry.core.robots import RobotService
@@ -108,6 +109,7 @@ def build_services(config: Config, meta: MetaStore, blob_store: BlobStore) -> Se
         fsck=Fsck(meta, blob_store, config.data_dir / "quarantine"),
         upstreams=upstreams,
         proxies=proxies,
+        labels=LabelService(meta),
     )
     upstreams.on_bound = services.retention.keep_recently_pulled
     return services

@@ -185,6 +185,8 @@ class ManifestStore:
         unlinked = sorted(set(orphans(row[0], children)))
         await claim(tx, [manifest_key(repo, digest), digest, *unlinked], now)
         await self._repositories.touch(tx, repo, now)  # tables in LOCK_ORDER from here on
+        await tx.execute("DELETE FROM artifact_labels WHERE artifact_id IN"
+                         " (SELECT id FROM manifests WHERE repo = ? AND digest = ?)", repo, digest)
         await tx.execute("DELETE FROM manifests WHERE repo = ? AND digest = ?", repo, digest)
         await self._tags.drop(tx, repo, digest)
         await tx.execute("DELETE FROM manifest_refs WHERE repo = ? AND digest = ?", repo, digest)

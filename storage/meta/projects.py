@@ -47,6 +47,9 @@ class ProjectStore:
         async with self.db.transaction() as tx:
             await tx.execute("DELETE FROM members WHERE project_id = ?", project_id)
             await tx.execute("DELETE FROM robots WHERE project_id = ?", project_id)
+            await tx.execute("DELETE FROM artifact_labels WHERE label_id IN"
+                             " (SELECT id FROM labels WHERE project_id = ?)", project_id)
+            await tx.execute("DELETE FROM labels WHERE project_id = ?", project_id)
             return await tx.execute("DELETE FROM projects WHERE id = ?", project_id) > 0
 
     async def repository_count(self, name: str) -> int:

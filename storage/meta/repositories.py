@@ -48,6 +48,8 @@ class RepositoryStore:
             # The repository row is locked first, as every writer does (see LOCK_ORDER).
             if not await tx.execute("UPDATE repositories SET updated = updated WHERE name = ?", name):
                 return False
+            await tx.execute("DELETE FROM artifact_labels WHERE artifact_id IN"
+                             " (SELECT id FROM manifests WHERE repo = ?)", name)
             for table in ("manifests", "tags", "manifest_refs", "blob_links"):
                 await tx.execute(f"DELETE FROM {table} WHERE repo = ?", name)
             return await tx.execute("DELETE FROM repositories WHERE name = ?", name) > 0
