@@ -10,7 +10,7 @@ from registry.api.body import bad_request, created, done, field, json_response, 
 from registry.api.guards import admin, caller, find_project, require
 from registry.api.paging import listing_of, page_of, paged
 from registry.core.labels import GLOBAL, PROJECT
-from registry.core.listing import FUZZY, Listing, Term
+from registry.core.listing import FUZZY, Term
 from registry.core.records import LabelRecord
 from registry.http.appkeys import SERVICES
 
@@ -49,8 +49,7 @@ async def list_labels(request: web.Request) -> web.Response:
     page = page_of(request)
     listing = listing_of(request, page)
     if request.query.get("name"):
-        listing = Listing((*listing.terms, Term("name", FUZZY, (request.query["name"],))), listing.orders,
-                          listing.offset, listing.limit)
+        listing = listing.adding(Term("name", FUZZY, (request.query["name"],)))
     found, total = await request.app[SERVICES].labels.list(project_id, listing)
     return paged(request, page, [render.label(label) for label in found], total)
 

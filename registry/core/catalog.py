@@ -45,6 +45,11 @@ class CatalogService:
         visible = await self.projects.visible_names(principal)
         return [p for p in await self.meta.projects.all() if visible is None or p.name in visible]
 
+    async def project_page(self, principal: Principal, listing: Listing) -> tuple[list[ProjectRecord], int]:
+        """One page of the projects the caller may see, filtered and sorted as ``listing`` says."""
+        visible = await self.projects.visible_names(principal)
+        return await listed(self.meta.projects.list(listing, None if visible is None else sorted(visible)))
+
     async def repositories(self, principal: Principal,
                            listing: Listing) -> tuple[list[tuple[ProjectRecord, RepositorySummary]], int]:
         """One page of the repositories the caller may see, across projects, with their projects."""

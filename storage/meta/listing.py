@@ -51,6 +51,10 @@ class Listing:
     def term(self, key: str) -> Term | None:
         return next((t for t in self.terms if t.key == key), None)
 
+    def adding(self, *terms: Term) -> "Listing":
+        """The same listing with ``terms`` too (an endpoint's own filter parameters)."""
+        return Listing((*self.terms, *terms), self.orders, self.offset, self.limit)
+
     def without(self, key: str) -> "Listing":
         """The same listing without the terms on ``key`` (those a store answers itself)."""
         return Listing(tuple(t for t in self.terms if t.key != key), self.orders, self.offset, self.limit)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.conftest import error_code
+from tests.api.conftest import error_code, unique
 
 
 def names(response) -> list[str]:
@@ -103,3 +103,25 @@ def test_bad_q_or_sort_is_a_harbor_400(admin, three, params):
 def test_bad_artifact_q_is_a_harbor_400(admin, three, params):
     response = admin.get(f"/projects/{three}/repositories/a/artifacts", params=params)
     assert response.status_code == 400 and error_code(response) == "BAD_REQUEST", response.text
+
+
+def test_projects_sort_and_filter_in_every_form(admin):
+    stem = unique("s")
+    made = [f"{stem}{c}" for c in "bac"]
+    for i, name in enumerate(made):
+        assert admin.post("/projects", json={"project_name": name, "metadata": {"public": str(i == 1).lower()}}
+                          ).status_code == 201
+    shown = lambda **p: [x["name"] for x in admin.get("/projects", params=p).json()]  # noqa: E731
+    assert shown(q=f"name=~{stem}") == sorted(made)
+    assert shown(q=f"name=~{stem}", sort="-creation_time") == list(reversed(made))
+    assert shown(q=f"name=~{stem}", sort="project_id") == made
+    assert shown(q=f"name=~{stem},public=true") == [f"{stem}a"]
+    assert shown(name=f"~{stem}", public="false") == [f"{stem}b", f"{stem}c"]
+    assert shown(q=f"name={{{stem}a {stem}c}}") == [f"{stem}a", f"{stem}c"]
+    ids = [admin.get(f"/projects/{n}").json()["project_id"] for n in made]
+    assert shown(q=f"project_id=[{ids[1]}~{ids[2]}]") == [f"{stem}a", f"{stem}c"]
+    listed = admin.get("/projects", params={"q": f"name=~{stem}", "page_size": 2})
+    assert listed.headers["X-Total-Count"] == "3" and 'rel="next"' in listed.headers["Link"]
+    for bad in ({"q": "public=maybe"}, {"q": "colour=red"}, {"sort": "size"}, {"public": "yes"}):
+        response = admin.get("/projects", params=bad)
+        assert response.status_code == 400 and error_code(response) == "BAD_REQUEST", bad
