@@ -3,12 +3,14 @@
 ``page`` (from 1) and ``page_size`` (default 10, at most 100) select a slice;
 the answer carries ``X-Total-Count`` and a ``Link`` header with ``prev``/``next``.
 ``q`` is a comma list of ``key=value`` (exact), ``key=~value`` (fuzzy), ``key=[min~max]``
-(a range; either end may be empty), ``key={a b c}`` (any of) and ``key=(a b c)`` (all of);
+(a range; either end may be empty), ``key={a b c}`` (any of) and ``key=(a b c)`` (all of),
+each value bare or in quotes;
 ``sort`` is a comma list of keys, each descending with a leading ``-``. Which keys a list
 offers is its store's business; the syntax is checked here.
 """
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,24 +76,43 @@ def _split(raw: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
+def _unquote(value: str) -> str:
+    """A value as Harbor takes it: bare, or enclosed in " or '."""
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    return value
+
+
+def _members(text: str, key: str) -> tuple[str, ...]:
+    """The values of a set, separated by spaces or commas, each bare or quoted."""
+    lexer = shlex.shlex(text, posix=True)
+    lexer.whitespace += ","
+    lexer.whitespace_split = True
+    try:
+        return tuple(lexer)
+    except ValueError:
+        raise bad_request(f"the set of {key[:64]} in q has an unclosed quote") from None
+
+
 def _term(part: str) -> Term:
     key, sep, value = part.partition("=")
     key, value = key.strip(), value.strip()
     if not sep or not key:
         raise bad_request(f"q must be key=value pairs separated by commas, not {part[:64]!r}")
     if value.startswith("~"):
-        return Term(key, FUZZY, (value[1:],))
+        return Term(key, FUZZY, (_unquote(value[1:]),))
     if value.startswith("[") and value.endswith("]") and value.count("~") == 1:
         low, _, high = value[1:-1].partition("~")
-        return Term(key, RANGE, (low.strip(), high.strip()))
+        return Term(key, RANGE, (_unquote(low), _unquote(high)))
     if value[:1] in _SETS and value.endswith(_SETS[value[0]][0]):
-        values = tuple(value[1:-1].split())
+        values = _members(value[1:-1], key)
         if not values:
             raise bad_request(f"the set of {key[:64]} in q is empty")
         return Term(key, _SETS[value[0]][1], values)
     if value[:1] in "[{(" or value[-1:] in "]})":
         raise bad_request(f"q has a malformed value for {key[:64]}: {value[:64]!r}")
-    return Term(key, EXACT, (value,))
+    return Term(key, EXACT, (_unquote(value),))
 
 
 def _raw(request: web.Request, name: str) -> str:

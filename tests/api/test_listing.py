@@ -125,3 +125,12 @@ def test_projects_sort_and_filter_in_every_form(admin):
     for bad in ({"q": "public=maybe"}, {"q": "colour=red"}, {"sort": "size"}, {"public": "yes"}):
         response = admin.get("/projects", params=bad)
         assert response.status_code == 400 and error_code(response) == "BAD_REQUEST", bad
+
+
+def test_q_values_may_be_quoted_and_sets_comma_separated(admin, three, image_in):
+    base = f"/projects/{three}/repositories"
+    assert names(admin.get(base, params={"q": f'name="{three}/a"'})) == ["a"]
+    assert names(admin.get(base, params={"q": f"name={{'{three}/a', \"{three}/c\"}}"})) == ["a", "c"]
+    assert names(admin.get(base, params={"q": 'creation_time=["2000-01-01 00:00:00"~]'})) == ["a", "b", "c"]
+    response = admin.get(base, params={"q": "name={'a b}"})
+    assert response.status_code == 400 and error_code(response) == "BAD_REQUEST"
