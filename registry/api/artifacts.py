@@ -7,8 +7,8 @@ from aiohttp import web
 
 from registry.api import render
 from registry.api.guards import find_project, project_access, require
-from registry.api.body import bad_request, created, done, field, json_response, read_json
-from registry.api.paging import page_of, paged, query_terms
+from registry.api.body import bad_request, created, done, field, json_response, path_id, read_json, record_id
+from registry.api.paging import listing_of, page_of, paged
 from registry.api.repositories import repository_name
 from registry.core.names import project_of, validate_name
 from registry.core.errors import RegistryError
@@ -28,18 +28,31 @@ async def _target(request: web.Request, need: str | None = None):
     return principal, project, repository_name(request, project)
 
 
+def _with_label(request: web.Request) -> bool:
+    """Harbor's ``with_label``: labels are read only when asked for."""
+    value = request.query.get("with_label", "false").lower()
+    if value not in ("true", "false"):
+        raise bad_request('with_label must be "true" or "false"')
+    return value == "true"
+
+
 async def list_artifacts(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     _, project, repo = await _target(request)
     page = page_of(request)
     await services.repositories.get(repo)
-    found, total = await services.artifacts.list(repo, query_terms(request).get("tags"), page.offset, page.size)
+    found, total = await services.artifacts.list(repo, listing_of(request, page))
+    if _with_label(request):
+        await services.labels.show_on(found)
     return paged(request, page, [render.artifact(a, project.id) for a in found], total)
 
 
 async def get_artifact(request: web.Request) -> web.Response:
     _, project, repo = await _target(request)
-    found = await request.app[SERVICES].artifacts.get(repo, request.match_info["reference"])
+    services = request.app[SERVICES]
+    found = await services.artifacts.get(repo, request.match_info["reference"])
+    if _with_label(request):
+        await services.labels.show_on([found])
     return json_response(render.artifact(found, project.id))
 
 
@@ -88,4 +101,23 @@ async def delete_tag(request: web.Request) -> web.Response:
     _, _, repo = await _target(request, "delete")
     await request.app[SERVICES].artifacts.delete_tag(repo, request.match_info["reference"],
                                                      request.match_info["tag"])
+    return done()
+
+
+async def add_label(request: web.Request) -> web.Response:
+    """Put a label (``{"id": <label id>}``) on the artifact: global, or of this project."""
+    services = request.app[SERVICES]
+    _, project, repo = await _target(request, "push")
+    label = await services.labels.get(record_id(field(await read_json(request), "id", int), "id"))
+    artifact = await services.artifacts.get(repo, request.match_info["reference"])
+    await services.labels.attach(artifact, project.id, label)
+    return done()
+
+
+async def remove_label(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    _, _, repo = await _target(request, "push")
+    label_id = path_id(request, "label_id")
+    artifact = await services.artifacts.get(repo, request.match_info["reference"])
+    await services.labels.detach(artifact, label_id)
     return done()

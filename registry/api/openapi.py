@@ -21,6 +21,7 @@ from registry.core.names import TAG_RE
 from registry.core.projects import PROJECT_NAME_RE
 from registry.core.quotas import MAX_STORAGE_LIMIT, UNLIMITED
 from registry.core.rbac import ROLE_NAMES
+from registry.core.repositories import MAX_DESCRIPTION
 from registry.core.robots import MAX_DURATION_DAYS, ROBOT_NAME_RE
 from registry.core.upstreams import (MAX_UPSTREAM_CONN_RE, MAX_URL, NAME_RE as ENDPOINT_NAME_RE,
                                      TYPES as ENDPOINT_TYPES)
@@ -98,13 +99,20 @@ SCHEMAS: dict[str, dict] = {
     "ProjectSummary": _obj(repo_count=I, project_admin_count=I, maintainer_count=I, developer_count=I,
                            guest_count=I, limited_guest_count=I,
                            quota=_obj(hard=_obj(storage=STORAGE_LIMIT), used=_obj(storage=I))),
-    "Repository": _obj(project_id=I, name=S, description=S, artifact_count=I, pull_count=I, creation_time=TIME,
-                       update_time=TIME),
+    "Repository": _obj(id=I, project_id=I, name=S, description=S, artifact_count=I, pull_count=I,
+                       creation_time=TIME, update_time=TIME),
+    "RepositoryReq": _obj("description", description={"type": "string", "maxLength": MAX_DESCRIPTION}),
+    "Permission": _obj(resource=S, action=S),
+    "Label": _obj(id=I, name={"type": "string", "maxLength": 128}, description=DESCRIPTION,
+                  color={"type": "string", "maxLength": 32}, scope={"type": "string", "enum": ["g", "p"]},
+                  project_id=I, creation_time=TIME, update_time=TIME),
+    "LabelRef": _obj("id", id=ID),
+    "SystemInfo": _obj(storage=_list(_obj(total=I, free=I))),
     "Tag": TAG,
     "TagReq": _obj("name", name=_text(TAG_RE, 128)),
-    "Artifact": _obj(type=S, media_type=S, manifest_media_type=S, artifact_type=S, project_id=I,
+    "Artifact": _obj(id=I, repository_id=I, type=S, media_type=S, manifest_media_type=S, artifact_type=S, project_id=I,
                      repository_name=S, digest=S, size=I, push_time=TIME, pull_time=TIME, pull_count=I,
-                     extra_attrs=OBJ, annotations=OBJ, tags=_list(TAG), labels=_list(OBJ), accessories=_list(OBJ),
+                     extra_attrs=OBJ, annotations=OBJ, tags=_list(TAG), labels=_list(_ref("Label")), accessories=_list(OBJ),
                      references=_list(_obj(child_digest=S, platform=OBJ, annotations=OBJ, urls=_list(S)))),
     "Search": _obj(project=_list(_ref("Project")),
                    repository=_list(_obj(project_id=I, project_name=S, project_public=B, repository_name=S,
@@ -208,7 +216,14 @@ QUERY: dict[str, tuple[str, dict]] = {
     "page": ("Page number, from 1", {"type": "integer", "default": 1, "minimum": 1, "maximum": MAX_PAGE}),
     "page_size": ("Items per page",
                   {"type": "integer", "default": DEFAULT_SIZE, "minimum": 1, "maximum": MAX_SIZE}),
-    "q": ("Query: key=value (exact) or key=~value (fuzzy), comma-separated", S),
+    "q": ("Query, comma-separated: key=value (exact), key=~value (fuzzy), key=[min~max] (range), "
+          "key={a b} (any of), key=(a b) (all of); times as 2006-01-02 15:04:05 (UTC)", S),
+    "sort": ("Order: comma-separated keys, each descending with a leading -, e.g. -creation_time,name", S),
+    "scope": ("Permissions: /project/<project id> or /system; labels: g (global) or p (a project's, with "
+              "project_id)", S),
+    "with_label": ("Include each artifact's labels", B),
+    "project_id": ("Project id", ID),
+    "relative": ("Name resources relative to the scope (repository instead of /project/1/repository)", B),
     "name": ("Project name (exact, or ~fuzzy)", S),
     "public": ("Only public (true) or private (false) projects", PUBLIC),
     "project_name": ("Project name to look for", {"type": "string", "minLength": 1}),
@@ -240,6 +255,7 @@ PATH: dict[str, tuple[str, dict]] = {
     "robot_id": ("Robot account id", ID),
     "quota_id": ("Quota id (the project's id)", ID),
     "registry_id": ("Registry endpoint id", ID),
+    "label_id": ("Label id", ID),
 }
 STATUS_TEXT = {200: "Success", 201: "Created", 400: "Bad request", 401: "Unauthorized", 403: "Forbidden",
                404: "Not found", 409: "Conflict", 412: "Precondition failed", 413: "Body too large",

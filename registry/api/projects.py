@@ -6,7 +6,8 @@ from aiohttp import web
 from registry.api import render
 from registry.api.guards import authenticated, caller, find_project, project_access, refuse
 from registry.api.body import bad_request, created, done, field, json_response, read_json, record_id
-from registry.api.paging import fuzzy, page_of, paged, query_terms
+from registry.api.paging import listing_of, page_of, paged
+from registry.core.listing import EXACT, FUZZY, Term
 from registry.core.quotas import storage_limit
 from registry.core.upstreams import max_upstream_conn
 from registry.core.rbac import GUEST, DEVELOPER, LIMITED_GUEST, MAINTAINER, PROJECT_ADMIN, Principal
@@ -39,27 +40,31 @@ async def _roles(request: web.Request, principal: Principal) -> dict[str, int]:
     return await request.app[SERVICES].projects.roles_of_user(principal.user_id)
 
 
+def _project_terms(request: web.Request) -> tuple[Term, ...]:
+    """Harbor's own ``name`` (exact, or ``~fuzzy``) and ``public`` parameters, as terms."""
+    terms = []
+    name = request.query.get("name", "")
+    if name:
+        terms.append(Term("name", FUZZY, (name[1:],)) if name.startswith("~") else Term("name", EXACT, (name,)))
+    public = request.query.get("public", "")
+    if public:
+        terms.append(Term("public", EXACT, ("true" if _flag(public, "public") else "false",)))
+    return tuple(terms)
+
+
 async def list_projects(request: web.Request) -> web.Response:
-    """Projects the caller may see, filtered by ``name``, ``public`` and ``q``."""
+    """Projects the caller may see, filtered by ``name``, ``public`` and ``q``, sorted by ``sort``."""
     services = request.app[SERVICES]
     principal = await caller(request)
     page = page_of(request)
-    terms = query_terms(request)
-    projects = await services.catalog.visible_projects(principal)
-    name = request.query.get("name") or terms.get("name")
-    if name:
-        projects = [p for p in projects if (fuzzy(name) in p.name if name.startswith("~") else p.name == name)]
-    public = request.query.get("public") or terms.get("public")
-    if public:
-        wanted = _flag(public, "public")
-        projects = [p for p in projects if p.public == wanted]
-    chosen = projects[page.offset:page.offset + page.size]
+    listing = listing_of(request, page).adding(*_project_terms(request))
+    chosen, total = await services.catalog.project_page(principal, listing)
     counts, roles, owners = (await services.catalog.repo_counts(), await _roles(request, principal),
                              await services.projects.owner_names(chosen))
     upstreams, connections = await services.upstreams.project_endpoints(), await services.upstreams.project_limits()
     items = [render.project(p, counts.get(p.name, 0), roles.get(p.name), owners.get(p.owner_id or 0, ""),
                             upstreams.get(p.id), connections.get(p.id)) for p in chosen]
-    return paged(request, page, items, len(projects))
+    return paged(request, page, items, total)
 
 
 async def head_project(request: web.Request) -> web.Response:

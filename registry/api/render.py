@@ -11,7 +11,7 @@ from registry.core.rbac import ROLE_NAMES
 from registry.core.robots import CreatedRobot
 from registry.core.immutability import Rule
 from registry.core.upstreams import EndpointRecord
-from registry.core.records import (AuditRecord, RetentionExecutionRecord, RetentionTaskRecord, MemberRecord, ProjectRecord, RepositorySummary, RobotRecord,
+from registry.core.records import (AuditRecord, LabelRecord, RetentionExecutionRecord, RetentionTaskRecord, MemberRecord, ProjectRecord, RepositorySummary, RobotRecord,
                                    UserRecord, WebhookPolicyRecord)
 
 # What Harbor shows for "never" (Go's zero time); its UI and clients expect it.
@@ -52,9 +52,10 @@ def project(record: ProjectRecord, repo_count: int, role_id: int | None = None,
 
 def repository(summary: RepositorySummary, project_id: int) -> dict[str, Any]:
     return {
+        "id": summary.id,
         "project_id": project_id,
         "name": summary.name,
-        "description": "",
+        "description": summary.description,
         "artifact_count": summary.artifact_count,
         "pull_count": summary.pull_count,
         "creation_time": when(summary.created),
@@ -64,6 +65,8 @@ def repository(summary: RepositorySummary, project_id: int) -> dict[str, Any]:
 
 def artifact(item: Artifact, project_id: int) -> dict[str, Any]:
     return {
+        "id": item.id,
+        "repository_id": item.repository_id,
         "type": item.type,
         "media_type": item.media_type,
         "manifest_media_type": item.manifest_media_type,
@@ -85,8 +88,21 @@ def artifact(item: Artifact, project_id: int) -> dict[str, Any]:
             {"name": t.name, "push_time": when(t.push_time), "pull_time": when(t.pull_time), "immutable": t.immutable}
             for t in item.tags
         ],
-        "labels": [],
+        "labels": [label(x) for x in item.labels],
         "accessories": [],
+    }
+
+
+def label(record: LabelRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "name": record.name,
+        "description": record.description,
+        "color": record.color,
+        "scope": record.scope,
+        "project_id": record.project_id,
+        "creation_time": when(record.created),
+        "update_time": when(record.updated),
     }
 
 

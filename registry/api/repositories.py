@@ -12,10 +12,11 @@ from aiohttp import web
 
 from registry.api import render
 from registry.api.guards import caller, project_access
-from registry.api.body import bad_request, done, json_response
-from registry.api.paging import fuzzy, page_of, paged, query_terms
+from registry.api.body import bad_request, done, field, json_response, read_json
+from registry.api.paging import listing_of, page_of, paged
 from registry.core.errors import RegistryError
 from registry.core.names import validate_name
+from registry.core.repositories import MAX_DESCRIPTION
 from registry.http.appkeys import SERVICES
 from registry.core.records import ProjectRecord
 
@@ -33,17 +34,14 @@ async def list_repositories(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     _, project = await project_access(request, by_name=True)
     page = page_of(request)
-    like = fuzzy(query_terms(request).get("name", ""))
-    found, total = await services.repositories.list(project.name, like, page.offset, page.size)
+    found, total = await services.repositories.list(project.name, listing_of(request, page))
     return paged(request, page, [render.repository(r, project.id) for r in found], total)
 
 
 async def list_all_repositories(request: web.Request) -> web.Response:
     """Every repository the caller may see, across projects (Harbor's ``GET /repositories``)."""
     page = page_of(request)
-    like = fuzzy(query_terms(request).get("name", ""))
-    found, total = await request.app[SERVICES].catalog.repositories(await caller(request), like, page.offset,
-                                                                     page.size)
+    found, total = await request.app[SERVICES].catalog.repositories(await caller(request), listing_of(request, page))
     return paged(request, page, [render.repository(r, project.id) for project, r in found], total)
 
 
@@ -51,6 +49,15 @@ async def get_repository(request: web.Request) -> web.Response:
     _, project = await project_access(request, by_name=True)
     summary = await request.app[SERVICES].repositories.get(repository_name(request, project))
     return json_response(render.repository(summary, project.id))
+
+
+async def update_repository(request: web.Request) -> web.Response:
+    """Set the repository's ``description``: those who may push to it may describe it."""
+    _, project = await project_access(request, "push", by_name=True)
+    name = repository_name(request, project)
+    body = await read_json(request)
+    await request.app[SERVICES].repositories.describe(name, field(body, "description", str, max_length=MAX_DESCRIPTION))
+    return done()
 
 
 async def delete_repository(request: web.Request) -> web.Response:

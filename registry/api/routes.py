@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from registry.api import (artifacts, configurations, gc, guards, immutable_rules, ldap, logs, members, openapi, projects,
-                          quotas, registries, repositories, retentions, robots, system, usergroups, users, webhooks)
+from registry.api import (artifacts, configurations, gc, guards, immutable_rules, labels, ldap, logs, members, openapi,
+                          projects, quotas, registries, repositories, retentions, robots, system, usergroups, users,
+                          webhooks)
 
 PREFIX = "/api/v2.0"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -20,6 +21,7 @@ PROJECT = "/projects/{project}"
 REPO = "/projects/{project}/repositories/{repository}"
 ARTIFACT = REPO + "/artifacts/{reference}"
 PAGED = ("page", "page_size")
+LISTED = (*PAGED, "q", "sort")  # lists whose q and sort take every Harbor form
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,8 @@ ROUTES: list[Route] = [
           returns="Health", anonymous=True),
     Route("GET", "/systeminfo", system.systeminfo, "General information (fewer fields for anonymous callers)",
           "system", errors=(401,), returns="GeneralInfo", anonymous=True),
+    Route("GET", "/systeminfo/volumes", system.volumes, "Total and free bytes of the blob storage volume",
+          "system", errors=(401, 403), returns="SystemInfo"),
     Route("GET", "/statistics", system.statistics, "Counts of visible projects and repositories", "system",
           errors=(401,), returns="Statistic", anonymous=True),
     Route("GET", "/search", system.search, "Search visible projects and repositories by name", "system",
@@ -69,19 +73,25 @@ ROUTES: list[Route] = [
           errors=(400, 401, 403, 404), query=(*PAGED, "q"), returns="[AuditLog]"),
     Route("GET", "/repositories", repositories.list_all_repositories,
           "List every repository the caller may see, across projects", "repository", errors=(400, 401),
-          query=(*PAGED, "q"), returns="[Repository]", anonymous=True),
+          query=LISTED, returns="[Repository]", anonymous=True),
     Route("GET", PROJECT + "/repositories", repositories.list_repositories, "List a project's repositories",
-          "repository", errors=(400, 401, 403, 404), query=(*PAGED, "q"), returns="[Repository]", anonymous=True),
+          "repository", errors=(400, 401, 403, 404), query=LISTED, returns="[Repository]", anonymous=True),
     Route("GET", REPO, repositories.get_repository, "Get a repository", "repository", errors=(400, 401, 403, 404),
           returns="Repository", anonymous=True),
+    Route("PUT", REPO, repositories.update_repository, "Set a repository's description", "repository",
+          errors=(400, 401, 403, 404), body="RepositoryReq"),
     Route("DELETE", REPO, repositories.delete_repository, "Delete a repository and everything in it",
           "repository", errors=(400, 401, 403, 404)),
     Route("GET", REPO + "/artifacts", artifacts.list_artifacts, "List a repository's artifacts", "artifact",
-          errors=(400, 401, 403, 404), query=(*PAGED, "q", "with_tag"), returns="[Artifact]", anonymous=True),
+          errors=(400, 401, 403, 404), query=(*LISTED, "with_tag", "with_label"), returns="[Artifact]", anonymous=True),
     Route("POST", REPO + "/artifacts", artifacts.copy_artifact, "Copy an artifact from another repository",
           "artifact", ok=201, errors=(400, 401, 403, 404), query=("from",)),
     Route("GET", ARTIFACT, artifacts.get_artifact, "Get an artifact by tag or digest", "artifact",
-          errors=(400, 401, 403, 404), returns="Artifact", anonymous=True),
+          errors=(400, 401, 403, 404), query=("with_label",), returns="Artifact", anonymous=True),
+    Route("POST", ARTIFACT + "/labels", artifacts.add_label, "Put a global or project label on an artifact",
+          "artifact", errors=(400, 401, 403, 404, 409), body="LabelRef"),
+    Route("DELETE", ARTIFACT + "/labels/{label_id}", artifacts.remove_label, "Take a label off an artifact",
+          "artifact", errors=(400, 401, 403, 404)),
     Route("DELETE", ARTIFACT, artifacts.delete_artifact, "Delete an artifact (and its tags)", "artifact",
           errors=(400, 401, 403, 404, 412)),
     Route("GET", ARTIFACT + "/tags", artifacts.list_tags, "List an artifact's tags", "artifact",
@@ -90,6 +100,17 @@ ROUTES: list[Route] = [
           errors=(400, 401, 403, 404, 409), body="TagReq"),
     Route("DELETE", ARTIFACT + "/tags/{tag}", artifacts.delete_tag, "Remove a tag", "artifact",
           errors=(400, 401, 403, 404)),
+    Route("GET", "/labels", labels.list_labels, "List global labels (scope=g) or a project's (scope=p)", "label",
+          errors=(400, 401, 403, 404), query=(*LISTED, "name", "scope", "project_id"), returns="[Label]",
+          anonymous=True),
+    Route("POST", "/labels", labels.create_label, "Create a global label (system administrators) or a project's",
+          "label", ok=201, errors=(400, 401, 403, 404, 409), body="Label"),
+    Route("GET", "/labels/{label_id}", labels.get_label, "Get a label", "label", errors=(400, 401, 403, 404),
+          returns="Label", anonymous=True),
+    Route("PUT", "/labels/{label_id}", labels.update_label, "Change a label's name, description or color",
+          "label", errors=(400, 401, 403, 404, 409), body="Label"),
+    Route("DELETE", "/labels/{label_id}", labels.delete_label, "Delete a label and take it off every artifact",
+          "label", errors=(400, 401, 403, 404)),
     Route("GET", PROJECT + "/members", members.list_members, "List a project's members", "member",
           errors=(400, 401, 403, 404), query=(*PAGED, "entityname"), returns="[ProjectMemberEntity]"),
     Route("POST", PROJECT + "/members", members.add_member, "Add a user or a group to a project", "member", ok=201,
@@ -159,6 +180,9 @@ ROUTES: list[Route] = [
           errors=(400, 401, 403, 409), body="UserCreationReq"),
     Route("GET", "/users/current", users.current_user, "The logged-in user", "user", errors=(401, 404),
           returns="UserResp"),
+    Route("GET", "/users/current/permissions", users.current_permissions,
+          "What the logged-in caller may do under a scope (/project/<id> or /system)", "user", errors=(400, 401),
+          query=("scope", "relative"), returns="[Permission]"),
     Route("GET", "/users/search", users.search_users, "Find users by name (for adding members)", "user",
           errors=(400, 401), query=(*PAGED, "username"), returns="[UserSearchRespItem]"),
     Route("GET", "/users/{user_id}", users.get_user, "Get a user (yourself, or anyone as an admin)", "user",

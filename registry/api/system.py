@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from registry.api import render
-from registry.api.guards import caller
+from registry.api.guards import admin, caller
 from registry.api.body import json_response
 from registry.core.identity_settings import auth_mode, oidc_on
 from registry.http.appkeys import CONFIG, SERVICES
@@ -56,6 +56,14 @@ async def systeminfo(request: web.Request) -> web.Response:
             "registry_storage_provider_name": config["storage.driver"],
         })
     return json_response(info)
+
+
+async def volumes(request: web.Request) -> web.Response:
+    """Total and free bytes where blobs are stored (system administrators); an empty list
+    when they are in an object store, which has no fixed size to report."""
+    await admin(request)
+    found = await request.app[SERVICES].blobs.volumes()
+    return json_response({"storage": [{"total": total, "free": free} for total, free in found]})
 
 
 async def statistics(request: web.Request) -> web.Response:

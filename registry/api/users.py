@@ -5,8 +5,9 @@ from aiohttp import web
 
 from registry.api import render
 from registry.api.guards import admin, authenticated, refuse
-from registry.api.body import created, done, field, json_response, path_id, read_json
+from registry.api.body import bad_request, created, done, field, json_response, path_id, read_json
 from registry.api.paging import fuzzy, page_of, paged, query_terms
+from registry.core import permissions
 from registry.core.errors import RegistryError
 from registry.core.rbac import Principal
 from registry.http.appkeys import SERVICES
@@ -59,6 +60,25 @@ async def current_user(request: web.Request) -> web.Response:
         body["oidc_user_meta"] = {"id": user.id, "user_id": user.id, "subiss": user.external_id,
                                   "secret": await services.external_users.cli_secret(user)}
     return json_response(body)
+
+
+async def current_permissions(request: web.Request) -> web.Response:
+    """What the caller may do under ``scope`` (``/project/<id>`` or ``/system``; anything else
+    lists nothing, as in Harbor), resources named in full or, with ``relative=true``, under it."""
+    principal = await authenticated(request)
+    scope = request.query.get("scope", "")
+    relative = request.query.get("relative", "false").lower()
+    if relative not in ("true", "false"):
+        raise bad_request('relative must be "true" or "false"')
+    pairs: list[tuple[str, str]] = []
+    project = permissions.PROJECT_SCOPE.fullmatch(scope)
+    if scope == permissions.SYSTEM_SCOPE:
+        pairs = permissions.system_permissions(principal)
+    elif project is not None:
+        found = await request.app[SERVICES].projects.by_id(int(project[1]))
+        if found is not None:
+            pairs = permissions.project_permissions(await request.app[SERVICES].projects.actions(principal, found))
+    return json_response(permissions.scoped(scope, pairs, relative == "true"))
 
 
 async def get_user(request: web.Request) -> web.Response:

@@ -18,6 +18,7 @@ from registry.oci import mediatypes as mt
 from registry.oci.digest import Digest
 from registry.core.errors import RegistryError, bad_request
 from registry.core.links import BlobLinks
+from registry.core.listing import Listing, listed
 from registry.core.manifests import ManifestService
 from registry.core.names import validate_tag
 from storage.blobs.base import BlobStore
@@ -25,6 +26,8 @@ from storage.meta.records import ManifestRecord
 from storage.meta.store import MetaStore
 
 _CONFIG_ATTRS = ("architecture", "os", "config", "created", "author")
+_MAX_DEPTH = 4  # indexes of indexes followed this deep, no deeper
+_BATCH = 500  # digests per query: well under every database's limit of bound values
 
 
 @dataclass(slots=True)
@@ -60,6 +63,9 @@ class Artifact:
     extra_attrs: dict[str, Any] = field(default_factory=dict)
     annotations: dict[str, str] | None = None
     subject: str | None = None  # the artifact this one refers to (a signature's image), if any
+    id: int = 0
+    repository_id: int = 0
+    labels: list[Any] = field(default_factory=list)  # LabelRecords, when asked for
 
 
 def artifact_kind(media_type: str, config_type: str | None) -> str:
@@ -74,37 +80,21 @@ def artifact_kind(media_type: str, config_type: str | None) -> str:
     return "UNKNOWN"
 
 
-def tag_filter(expression: str | None):
-    """Harbor's ``q=tags=…`` on artifact lists: ``*`` tagged, ``nil`` untagged, ``~x`` contains, ``x`` exact."""
-    if not expression:
-        return lambda tags: True
-    if expression == "*":
-        return lambda tags: bool(tags)
-    if expression == "nil":
-        return lambda tags: not tags
-    if expression.startswith("~"):
-        part = expression[1:]
-        return lambda tags: any(part in t.name for t in tags)
-    return lambda tags: any(t.name == expression for t in tags)
-
-
 class _RepositoryView:
-    """Everything about one repository's manifests, read with three queries."""
+    """What building some artifacts of one repository needs: their manifests and the
+    manifests they list (to add up sizes), their references and tags."""
 
-    def __init__(self, records: list[ManifestRecord], refs: dict[str, list[tuple[str, str, int]]],
+    def __init__(self, repository_id: int, records: list[ManifestRecord],
+                 refs: dict[str, list[tuple[str, str, int]]],
                  tags: dict[str, list[tuple[str, float, float | None]]]) -> None:
+        self.repository_id = repository_id
         self.records = {r.digest: r for r in records}
-        self.order = [r.digest for r in records]
         self.refs = refs
         self.tags = {d: [TagInfo(*t) for t in entries] for d, entries in tags.items()}
-        self.children = {child for entries in refs.values() for child, kind, _ in entries if kind == "manifest"}
-
-    def top_level(self) -> list[str]:
-        return [d for d in self.order if d not in self.children or d in self.tags]
 
     def size(self, digest: str, depth: int = 0) -> int:
         record = self.records.get(digest)
-        if record is None or depth > 4:
+        if record is None or depth > _MAX_DEPTH:
             return 0
         total = record.size
         for child, kind, size in self.refs.get(digest, []):
@@ -131,24 +121,39 @@ class ArtifactService:
         self._configs: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self.cache_entries = cache_entries
 
-    async def _view(self, repo: str) -> _RepositoryView:
-        return _RepositoryView(await self.meta.manifests.of_repository(repo), await self.meta.catalog.references(repo),
-                               await self.meta.tags.by_digest(repo))
+    async def _view(self, repo: str, digests: list[str]) -> _RepositoryView:
+        """The view of ``digests`` and, level by level, the manifests they list; a few
+        queries per batch of digests, however large the repository."""
+        summary = await self.meta.repositories.get(repo)
+        records: list[ManifestRecord] = []
+        refs: dict[str, list[tuple[str, str, int]]] = {}
+        tags: dict[str, list[tuple[str, float, float | None]]] = {}
+        for start in range(0, len(digests), _BATCH):
+            batch = digests[start:start + _BATCH]
+            tags.update(await self.meta.tags.by_digest(repo, batch))
+            for _ in range(_MAX_DEPTH + 1):
+                batch = [d for d in batch if d not in refs]
+                if not batch:
+                    break
+                records += await self.meta.manifests.some(repo, batch)
+                found = await self.meta.catalog.references(repo, batch)
+                refs.update({d: found.get(d, []) for d in batch})
+                batch = [child for d in batch for child, kind, _ in refs[d] if kind == "manifest"]
+        return _RepositoryView(summary.id if summary else 0, records, refs, tags)
 
-    async def list(self, repo: str, tags_query: str | None, offset: int, limit: int,
-                   details: bool = True) -> tuple[list[Artifact], int]:
-        """A page of the repository's artifacts; without ``details``, no index or config is read
-        (what a policy needs: digests, tags, times, sizes)."""
-        view = await self._view(repo)
-        keep = tag_filter(tags_query)
-        chosen = [d for d in view.top_level() if keep(view.tags.get(d, []))]
-        found = [await self._build(view, d, details) for d in chosen[offset:offset + limit]]
+    async def list(self, repo: str, listing: Listing, details: bool = True) -> tuple[list[Artifact], int]:
+        """A page of the repository's artifacts, filtered and ordered as ``listing`` says;
+        without ``details``, no index or config is read (what a policy needs: digests, tags,
+        times, sizes)."""
+        digests, total = await listed(self.meta.catalog.artifacts(repo, listing))
+        view = await self._view(repo, digests)
+        found = [await self._build(view, d, details) for d in digests if d in view.records]
         await self._mark_immutable(repo, found)
-        return found, len(chosen)
+        return found, total
 
     async def get(self, repo: str, reference: str) -> Artifact:
         digest = await self._digest(repo, reference)
-        found = await self._build(await self._view(repo), digest)
+        found = await self._build(await self._view(repo, [digest]), digest)
         await self._mark_immutable(repo, [found])
         return found
 
@@ -171,7 +176,7 @@ class ArtifactService:
         record = view.records[digest]
         config_type = record.artifact_type if not mt.is_index(record.media_type) else None
         artifact = Artifact(
-            repository=record.repo, digest=digest, manifest_media_type=record.media_type,
+            id=record.id, repository_id=view.repository_id, repository=record.repo, digest=digest, manifest_media_type=record.media_type,
             media_type=config_type or record.media_type, artifact_type=record.artifact_type,
             type=artifact_kind(record.media_type, config_type), size=view.size(digest),
             push_time=record.created, pull_time=view.pull_time(digest), pull_count=record.pull_count,

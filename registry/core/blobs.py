@@ -55,6 +55,12 @@ class BlobService:
         self.proxy: ProxyCache | None = None
         self.proxies: ProxyProjects | None = links.proxies
 
+    async def volumes(self) -> list[tuple[int, int]]:
+        """(total, free) bytes of each volume blobs are kept on: none for an object store,
+        which has no size to run out of that Berth could know."""
+        capacity = await self.store.capacity()
+        return [] if capacity is None else [capacity]
+
     async def _upstream(self, repo: str):
         """The endpoint behind ``repo`` when it is in a proxy-cache project and the proxy is on."""
         if self.proxy is None or self.proxies is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from registry.core.errors import bad_request
+from registry.core.listing import FUZZY, Listing, Term, listed
 from registry.core.metrics import ProjectFigures
 from registry.core.projects import ProjectService
 from registry.core.rbac import Principal
@@ -44,13 +45,18 @@ class CatalogService:
         visible = await self.projects.visible_names(principal)
         return [p for p in await self.meta.projects.all() if visible is None or p.name in visible]
 
-    async def repositories(self, principal: Principal, name_like: str, offset: int,
-                           limit: int) -> tuple[list[tuple[ProjectRecord, RepositorySummary]], int]:
+    async def project_page(self, principal: Principal, listing: Listing) -> tuple[list[ProjectRecord], int]:
+        """One page of the projects the caller may see, filtered and sorted as ``listing`` says."""
+        visible = await self.projects.visible_names(principal)
+        return await listed(self.meta.projects.list(listing, None if visible is None else sorted(visible)))
+
+    async def repositories(self, principal: Principal,
+                           listing: Listing) -> tuple[list[tuple[ProjectRecord, RepositorySummary]], int]:
         """One page of the repositories the caller may see, across projects, with their projects."""
         visible = await self.projects.visible_names(principal)
         projects = {p.name: p for p in await self.meta.projects.all() if visible is None or p.name in visible}
-        found, total = await self.meta.catalog.repositories(
-            None, name_like, offset, limit, within=None if visible is None else sorted(projects))
+        found, total = await listed(self.meta.catalog.repositories(
+            None, listing, within=None if visible is None else sorted(projects)))
         return [(projects[r.project], r) for r in found if r.project in projects], total
 
     async def repo_counts(self) -> dict[str, int]:
@@ -60,7 +66,8 @@ class CatalogService:
                                                                      list[tuple[ProjectRecord, RepositorySummary]]]:
         projects = {p.name: p for p in await self.visible_projects(principal)}
         matching = [p for p in projects.values() if term in p.name][:SEARCH_LIMIT]
-        found, _ = await self.meta.catalog.repositories(None, term, 0, SEARCH_LIMIT * 10)
+        found, _ = await self.meta.catalog.repositories(
+            None, Listing((Term("name", FUZZY, (term,)),), limit=SEARCH_LIMIT), within=sorted(projects))
         repos = [(projects[r.project], r) for r in found if r.project in projects][:SEARCH_LIMIT]
         return matching, repos
 
@@ -76,7 +83,7 @@ class CatalogService:
     async def figures(self) -> list[ProjectFigures]:
         """Every project's counts and storage, in four queries whatever the number of projects."""
         usage = await self.meta.catalog.storage_usage()
-        repos, _ = await self.meta.catalog.repositories(None, "", 0, ALL_ROWS)
+        repos, _ = await self.meta.catalog.repositories(None, Listing(limit=ALL_ROWS))
         counts: dict[str, list[int]] = {}
         for repo in repos:
             figures = counts.setdefault(repo.project, [0, 0, 0])

@@ -6,7 +6,7 @@ import re
 from registry.core.errors import RegistryError, bad_request
 from registry.core.quotas import storage_limit as valid_storage_limit
 from registry.core.readcache import ReadCache
-from registry.core.rbac import ROLE_NAMES, Principal, expand, robot_actions, role_actions
+from registry.core.rbac import PROJECT_ADMIN, ROLE_NAMES, Principal, expand, robot_actions, role_actions
 from storage.meta.database import Conflict
 from storage.meta.records import MemberRecord, ProjectRecord, UserRecord
 from storage.meta.store import MetaStore
@@ -65,8 +65,7 @@ class ProjectService:
             return set()
         granted: set[str] = {"pull"} if project.public else set()
         if principal.admin:
-            granted |= {"pull", "push", "delete", "manage-members", "manage-robots", "update-project",
-                        "read-members"}
+            granted |= role_actions(PROJECT_ADMIN)  # every right a project has
         elif principal.kind == "user" and principal.user_id is not None:
             granted |= role_actions(await self.meta.projects.role_of(project.id, principal.user_id))
             for role in await self.meta.groups.roles_in_project(project.id, principal.group_ids):

@@ -21,8 +21,8 @@ ROLE_NAMES = {
 # Repository actions each role grants, plus project management rights.
 ROLE_ACTIONS: dict[int, frozenset[str]] = {
     PROJECT_ADMIN: frozenset({"pull", "push", "delete", "manage-members", "manage-robots", "update-project",
-                              "read-members"}),
-    MAINTAINER: frozenset({"pull", "push", "delete", "manage-robots", "read-members"}),
+                              "read-members", "manage-labels"}),
+    MAINTAINER: frozenset({"pull", "push", "delete", "manage-robots", "read-members", "manage-labels"}),
     DEVELOPER: frozenset({"pull", "push", "read-members"}),
     GUEST: frozenset({"pull", "read-members"}),
     LIMITED_GUEST: frozenset({"pull"}),

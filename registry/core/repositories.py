@@ -1,10 +1,19 @@
 """Repositories as the management API shows them, and deleting one with everything in it."""
 from __future__ import annotations
 
-from registry.core.errors import RegistryError
+import time
+
+from registry.core.errors import RegistryError, bad_request
+from registry.core.listing import Listing, listed
 from registry.core.manifests import ManifestService
 from storage.meta.catalog import RepositorySummary
 from storage.meta.store import MetaStore
+
+MAX_DESCRIPTION = 65536  # characters: a README's worth, not a dump
+
+
+def _missing(name: str) -> RegistryError:
+    return RegistryError("NOT_FOUND", f"repository {name} not found", status=404)
 
 
 class RepositoryService:
@@ -12,9 +21,9 @@ class RepositoryService:
         self.meta = meta
         self.manifests = manifests
 
-    async def list(self, project: str | None, name_like: str, offset: int,
-                   limit: int) -> tuple[list[RepositorySummary], int]:
-        return await self.meta.catalog.repositories(project, name_like, offset, limit)
+    async def list(self, project: str, listing: Listing) -> tuple[list[RepositorySummary], int]:
+        """A page of the project's repositories, filtered and sorted as ``listing`` says."""
+        return await listed(self.meta.catalog.repositories(project, listing))
 
     async def names(self, last: str, limit: int) -> list[str]:
         """Every repository's name after ``last``, in order: the catalog before access filters it."""
@@ -23,8 +32,15 @@ class RepositoryService:
     async def get(self, name: str) -> RepositorySummary:
         found = await self.meta.catalog.repository(name)
         if found is None:
-            raise RegistryError("NOT_FOUND", f"repository {name} not found", status=404)
+            raise _missing(name)
         return found
+
+    async def describe(self, name: str, description: object) -> None:
+        """Set what the repository is for, as shown in its Info tab (Harbor's description)."""
+        if not isinstance(description, str) or len(description) > MAX_DESCRIPTION:
+            raise bad_request(f"description must be a string of at most {MAX_DESCRIPTION} characters")
+        if not await self.meta.repositories.describe(name, description, time.time()):
+            raise _missing(name)
 
     async def delete(self, name: str) -> list[str]:
         """Remove the repository's manifests, tags and blob links; return the manifest digests."""

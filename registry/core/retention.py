@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from registry.core.artifacts import Artifact, ArtifactService
 from registry.core.cron import last_due, valid_cron
 from registry.core.errors import RegistryError, bad_request
+from registry.core.listing import Listing
 from registry.core.immutability import ImmutableTags
 from registry.core.records import MAX_ID
 from registry.core.selectors import REPOSITORY_DECORATIONS, TAG_DECORATIONS, Selector, all_select, parse_selectors
@@ -238,7 +239,7 @@ class RetentionService:
         try:
             project = await self.meta.projects.by_id(project_id)
             if project is not None:
-                repos, _ = await self.meta.catalog.repositories(project.name, "", 0, 1_000_000)
+                repos, _ = await self.meta.catalog.repositories(project.name, Listing(limit=1_000_000))
                 for summary in repos:
                     await self._repository(execution_id, summary.name, policy.rules, dry_run)
             status = "Succeed"
@@ -256,7 +257,7 @@ class RetentionService:
         if not applying:
             return
         started = time.time()
-        found, _ = await self.artifacts.list(repo, None, 0, 1_000_000, details=False)
+        found, _ = await self.artifacts.list(repo, Listing(limit=1_000_000), details=False)
         candidates = [a for a in found if a.subject is None]
         kept = decide(applying, candidates, started)
         kept |= {a.digest for a in candidates if any(t.immutable for t in a.tags)}

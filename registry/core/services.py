@@ -24,6 +24,7 @@ from registry.core.projects import ProjectService
 from registry.core.proxy_projects import ProxyProjects
 from registry.core.pulls import PullCounter
 from registry.core.quotas import QuotaService
+from registry.core.labels import LabelService
 from registry.core.repositories import RepositoryService
 from registry.core.retention import RetentionService
 from registry.core.robots import RobotService
@@ -61,3 +62,4 @@ class Services:
     groups: GroupService
     external_users: ExternalUsers
     identity_settings: IdentitySettings
+    labels: LabelService

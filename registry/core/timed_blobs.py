@@ -55,6 +55,9 @@ class TimedBlobStore(BlobStore):
     def local_path(self, digest: Digest) -> Path | None:
         return self.inner.local_path(digest)
 
+    async def capacity(self) -> tuple[int, int] | None:
+        return await self._timed("capacity", self.inner.capacity())
+
     async def redirect_url(self, digest: Digest) -> str | None:
         return await self._timed("redirect_url", self.inner.redirect_url(digest))
 

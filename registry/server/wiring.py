@@ -28,6 +28,7 @@ from registry.core.proxy import ProxyCache
 from registry.core.proxy_projects import ProxyProjects
 from registry.core.pulls import PullCounter
 from registry.core.quotas import QuotaService
+from registry.core.labels import LabelService
 from registry.core.repositories import RepositoryService
 from registry.core.retention import RetentionService
 from registry.core.robots import RobotService
@@ -115,6 +116,7 @@ def build_services(config: Config, meta: MetaStore, blob_store: BlobStore) -> Se
         groups=groups,
         external_users=ExternalUsers(meta, accounts, groups, secrets),
         identity_settings=IdentitySettings(meta, config),
+        labels=LabelService(meta),
     )
     upstreams.on_bound = services.retention.keep_recently_pulled
     return services

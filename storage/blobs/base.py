@@ -38,6 +38,11 @@ class BlobStore(abc.ABC):
         """A local file holding the blob, for sendfile; None for remote backends."""
         return None
 
+    async def capacity(self) -> tuple[int, int] | None:
+        """(total, free) bytes of the volume the blobs live on; None for a store with no
+        fixed size to report (an object store grows as it is filled)."""
+        return None
+
     async def redirect_url(self, digest: Digest) -> str | None:
         """A URL the client may fetch the blob from directly, when configured."""
         return None

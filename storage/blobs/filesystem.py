@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import time
 from collections.abc import AsyncIterable, AsyncIterator
 from pathlib import Path
@@ -93,6 +94,10 @@ class FilesystemBlobStore(BlobStore):
 
     def local_path(self, digest: Digest) -> Path | None:
         return self._path(digest)
+
+    async def capacity(self) -> tuple[int, int] | None:
+        usage = await asyncio.to_thread(shutil.disk_usage, self.blobs)
+        return usage.total, usage.free
 
     async def read(self, digest: Digest, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
         remaining = None if end is None else end - start + 1

@@ -26,6 +26,7 @@ _COLUMNS = (
     "repo, digest, media_type, size, artifact_type, subject, config_digest, annotations,"
     " created, pull_count, pull_time"
 )
+_SELECT = _COLUMNS + ", id"
 
 
 def _manifest(row: tuple) -> ManifestRecord:
@@ -80,7 +81,7 @@ class ManifestStore:
             raise MissingReferences(missing)
 
     async def get(self, repo: str, digest: str) -> ManifestRecord | None:
-        row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM manifests WHERE repo = ? AND digest = ?", repo, digest)
+        row = await self.db.fetchone(f"SELECT {_SELECT} FROM manifests WHERE repo = ? AND digest = ?", repo, digest)
         return _manifest(row) if row else None
 
     async def references(self, repo: str, digest: str) -> list[ManifestReference]:
@@ -102,16 +103,27 @@ class ManifestStore:
         )
         return {r[0] for r in rows}
 
+    async def some(self, repo: str, digests: Iterable[str]) -> list[ManifestRecord]:
+        """Those of ``digests`` that are manifests of ``repo``, as records."""
+        wanted = list(dict.fromkeys(digests))
+        if not wanted:
+            return []
+        rows = await self.db.fetchall(
+            f"SELECT {_SELECT} FROM manifests WHERE repo = ? AND digest IN ({','.join('?' * len(wanted))})",
+            repo, *wanted,
+        )
+        return [_manifest(r) for r in rows]
+
     async def of_repository(self, repo: str) -> list[ManifestRecord]:
         """Every manifest of ``repo``, newest first."""
         rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS} FROM manifests WHERE repo = ? ORDER BY created DESC, digest", repo
+            f"SELECT {_SELECT} FROM manifests WHERE repo = ? ORDER BY created DESC, digest", repo
         )
         return [_manifest(r) for r in rows]
 
     async def referrers(self, repo: str, subject: str) -> list[ManifestRecord]:
         rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS} FROM manifests WHERE repo = ? AND subject = ? ORDER BY digest",
+            f"SELECT {_SELECT} FROM manifests WHERE repo = ? AND subject = ? ORDER BY digest",
             repo, subject,
         )
         return [_manifest(r) for r in rows]
@@ -173,6 +185,8 @@ class ManifestStore:
         unlinked = sorted(set(orphans(row[0], children)))
         await claim(tx, [manifest_key(repo, digest), digest, *unlinked], now)
         await self._repositories.touch(tx, repo, now)  # tables in LOCK_ORDER from here on
+        await tx.execute("DELETE FROM artifact_labels WHERE artifact_id IN"
+                         " (SELECT id FROM manifests WHERE repo = ? AND digest = ?)", repo, digest)
         await tx.execute("DELETE FROM manifests WHERE repo = ? AND digest = ?", repo, digest)
         await self._tags.drop(tx, repo, digest)
         await tx.execute("DELETE FROM manifest_refs WHERE repo = ? AND digest = ?", repo, digest)

@@ -342,6 +342,71 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        10,
+        # Integer ids for repositories and artifacts (Harbor's clients key on them), a
+        # repository description, and labels. Both tables are rebuilt, ids given in
+        # creation order, because neither database adds an identity column in place.
+        """
+        CREATE TABLE repositories_v10 (
+            id {id},
+            name {text} NOT NULL UNIQUE,
+            project {text} NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            created DOUBLE PRECISION NOT NULL,
+            updated DOUBLE PRECISION NOT NULL,
+            pull_count {bigint} NOT NULL DEFAULT 0
+        );
+        INSERT INTO repositories_v10 (name, project, created, updated, pull_count)
+            SELECT name, project, created, updated, pull_count FROM repositories ORDER BY created, name;
+        DROP TABLE repositories;
+        ALTER TABLE repositories_v10 RENAME TO repositories;
+        CREATE INDEX repositories_project ON repositories(project, name);
+
+        CREATE TABLE manifests_v10 (
+            id {id},
+            repo {text} NOT NULL,
+            digest {text} NOT NULL,
+            media_type TEXT NOT NULL,
+            artifact_type TEXT,
+            subject TEXT,
+            size {bigint} NOT NULL,
+            config_digest TEXT,
+            annotations TEXT,
+            created DOUBLE PRECISION NOT NULL,
+            pull_count {bigint} NOT NULL DEFAULT 0,
+            pull_time DOUBLE PRECISION,
+            UNIQUE (repo, digest)
+        );
+        INSERT INTO manifests_v10 (repo, digest, media_type, artifact_type, subject, size, config_digest,
+                                   annotations, created, pull_count, pull_time)
+            SELECT repo, digest, media_type, artifact_type, subject, size, config_digest, annotations, created,
+                   pull_count, pull_time FROM manifests ORDER BY created, repo, digest;
+        DROP TABLE manifests;
+        ALTER TABLE manifests_v10 RENAME TO manifests;
+        CREATE INDEX manifests_subject ON manifests(repo, subject);
+
+        CREATE TABLE labels (
+            id {id},
+            name {text} NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            color TEXT NOT NULL DEFAULT '',
+            scope TEXT NOT NULL,
+            project_id {bigint} NOT NULL DEFAULT 0,
+            created DOUBLE PRECISION NOT NULL,
+            updated DOUBLE PRECISION NOT NULL,
+            UNIQUE (project_id, name)
+        );
+
+        CREATE TABLE artifact_labels (
+            artifact_id {bigint} NOT NULL,
+            label_id {bigint} NOT NULL,
+            created DOUBLE PRECISION NOT NULL,
+            PRIMARY KEY (artifact_id, label_id)
+        );
+        CREATE INDEX artifact_labels_label ON artifact_labels(label_id);
+        """,
+    ),
 ]
 
 

@@ -2,12 +2,23 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 
 from storage.meta.database import Database
+from storage.meta.listing import Column, Listing, compile_listing
 from storage.meta.rows import update_row
 from storage.meta.records import MemberRecord, ProjectRecord
 
 _PROJECT = "id, name, public, owner_id, storage_limit, created, updated"
+# What a project list filters and sorts by, in Harbor's names.
+PROJECT_COLUMNS = {
+    "project_id": Column("id", "int"),
+    "name": Column("name"),
+    "public": Column("public", "bool"),
+    "owner_id": Column("owner_id", "int"),
+    "creation_time": Column("created", "time"),
+    "update_time": Column("updated", "time"),
+}
 
 
 def _project(row: tuple) -> ProjectRecord:
@@ -40,6 +51,19 @@ class ProjectStore:
     async def all(self) -> list[ProjectRecord]:
         return [_project(r) for r in await self.db.fetchall(f"SELECT {_PROJECT} FROM projects ORDER BY name")]
 
+    async def list(self, listing: Listing,
+                   within: Collection[str] | None = None) -> tuple[list[ProjectRecord], int]:
+        """One page of the projects (only those named ``within``, when given), and how many match."""
+        if within is not None and not within:
+            return [], 0
+        where = () if within is None else (f"name IN ({','.join('?' * len(within))})",)
+        query = compile_listing(listing, PROJECT_COLUMNS, "name ASC", where, tuple(within or ()))
+        total = (await self.db.fetchone(f"SELECT COUNT(*) FROM projects WHERE {query.where}", *query.args))[0]
+        rows = await self.db.fetchall(
+            f"SELECT {_PROJECT} FROM projects WHERE {query.where} ORDER BY {query.order} LIMIT ? OFFSET ?",
+            *query.args, listing.limit, listing.offset)
+        return [_project(r) for r in rows], total
+
     async def update(self, project_id: int, **fields) -> bool:
         return await update_row(self.db, "projects", project_id, fields, ("public", "storage_limit"))
 
@@ -48,6 +72,9 @@ class ProjectStore:
             await tx.execute("DELETE FROM members WHERE project_id = ?", project_id)
             await tx.execute("DELETE FROM group_members WHERE project_id = ?", project_id)
             await tx.execute("DELETE FROM robots WHERE project_id = ?", project_id)
+            await tx.execute("DELETE FROM artifact_labels WHERE label_id IN"
+                             " (SELECT id FROM labels WHERE project_id = ?)", project_id)
+            await tx.execute("DELETE FROM labels WHERE project_id = ?", project_id)
             return await tx.execute("DELETE FROM projects WHERE id = ?", project_id) > 0
 
     async def repository_count(self, name: str) -> int:

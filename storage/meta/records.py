@@ -24,6 +24,7 @@ class ManifestRecord:
     created: float = 0.0
     pull_count: int = 0
     pull_time: float | None = None
+    id: int = 0  # given by the store when the manifest is first recorded
     references: list[ManifestReference] = field(default_factory=list)
 
 
@@ -63,6 +64,8 @@ class RepositoryRecord:
     created: float
     updated: float
     pull_count: int
+    id: int = 0
+    description: str = ""
 
 
 @dataclass(slots=True)

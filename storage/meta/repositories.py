@@ -28,9 +28,14 @@ class RepositoryStore:
 
     async def get(self, name: str) -> RepositoryRecord | None:
         row = await self.db.fetchone(
-            "SELECT name, project, created, updated, pull_count FROM repositories WHERE name = ?", name
+            "SELECT name, project, created, updated, pull_count, id, description FROM repositories WHERE name = ?", name
         )
         return RepositoryRecord(*row) if row else None
+
+    async def describe(self, name: str, description: str, now: float) -> bool:
+        """Set the repository's description; False when there is no such repository."""
+        return await self.db.execute("UPDATE repositories SET description = ?, updated = ? WHERE name = ?",
+                                     description, now, name) > 0
 
     async def names(self, last: str = "", limit: int = 1000) -> list[str]:
         rows = await self.db.fetchall(
@@ -43,6 +48,8 @@ class RepositoryStore:
             # The repository row is locked first, as every writer does (see LOCK_ORDER).
             if not await tx.execute("UPDATE repositories SET updated = updated WHERE name = ?", name):
                 return False
+            await tx.execute("DELETE FROM artifact_labels WHERE artifact_id IN"
+                             " (SELECT id FROM manifests WHERE repo = ?)", name)
             for table in ("manifests", "tags", "manifest_refs", "blob_links"):
                 await tx.execute(f"DELETE FROM {table} WHERE repo = ?", name)
             return await tx.execute("DELETE FROM repositories WHERE name = ?", name) > 0

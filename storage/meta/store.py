@@ -18,6 +18,7 @@ from storage.meta.database import Database
 from storage.meta.identity import ExternalCredentialStore, GroupStore, SettingStore
 from storage.meta.immutable_rules import ImmutableRuleStore
 from storage.meta.jobs import JobStore
+from storage.meta.labels import LabelStore
 from storage.meta.retention import RetentionStore
 from storage.meta.manifests import ManifestStore
 from storage.meta.projects import ProjectStore
@@ -56,6 +57,7 @@ class MetaStore:
         self.secrets = SecretStore(db)
         self.sessions = SessionStore(db)
         self.webhooks = WebhookStore(db)
+        self.labels = LabelStore(db)
         self.upstreams = UpstreamStore(db)
         # A value that moves whenever the database may have changed, for caches of reads;
         # None when the adapter offers none (see ``SqliteDatabase.change_marker``).

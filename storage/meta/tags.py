@@ -39,11 +39,17 @@ class TagStore:
             args.append(limit)
         return [r[0] for r in await self.db.fetchall(sql, *args)]
 
-    async def by_digest(self, repo: str) -> dict[str, list[tuple[str, float, float | None]]]:
-        """Manifest digest → its (tag, updated, pull time) entries."""
-        rows = await self.db.fetchall(
-            "SELECT digest, name, updated, pull_time FROM tags WHERE repo = ? ORDER BY name", repo
-        )
+    async def by_digest(self, repo: str, digests: Iterable[str] | None = None
+                        ) -> dict[str, list[tuple[str, float, float | None]]]:
+        """Manifest digest → its (tag, updated, pull time) entries: of ``digests``, or of all."""
+        sql, args = "SELECT digest, name, updated, pull_time FROM tags WHERE repo = ?", [repo]
+        if digests is not None:
+            wanted = list(dict.fromkeys(digests))
+            if not wanted:
+                return {}
+            sql += f" AND digest IN ({','.join('?' * len(wanted))})"
+            args.extend(wanted)
+        rows = await self.db.fetchall(sql + " ORDER BY name", *args)
         result: dict[str, list[tuple[str, float, float | None]]] = {}
         for digest, name, updated, pull_time in rows:
             result.setdefault(digest, []).append((name, updated, pull_time))

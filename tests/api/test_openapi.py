@@ -36,7 +36,8 @@ def test_ids_in_paths_are_documented_as_positive_64_bit_integers(document):
                 seen.add(param["name"])
                 assert param["schema"] == {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID}, path
     assert seen == {"user_id", "robot_id", "quota_id", "member_id", "policy_id", "registry_id", "immutable_rule_id",
-                    "gc_id", "retention_id", "execution_id", "task_id", "group_id"}
+                    "gc_id", "retention_id", "execution_id", "task_id", "group_id",
+                    "label_id"}
 
 
 def test_paging_parameters_carry_their_bounds(document):
