@@ -142,7 +142,7 @@ def test_members_robots_users_and_logout(server: BerthServer, page):
     page.get_by_label("Name").fill("deployer")
     page.get_by_role("button", name="Create robot").click()
     expect(page.get_by_text("copy it now")).to_be_visible()
-    expect(page.get_by_role("cell", name="robot$team+deployer")).to_be_visible()
+    expect(page.get_by_role("cell", name="robot$team+deployer", exact=True)).to_be_visible()
     shot(page, "5-robots")
 
     page.get_by_role("button", name="Log out").click()
