@@ -296,6 +296,15 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX retention_tasks_execution ON retention_tasks(execution_id);
         """,
     ),
+    (
+        9,
+        # The default project was inserted with no creation time; it was created with the schema.
+        """
+        UPDATE projects SET created = (SELECT applied FROM schema_version WHERE version = 1),
+            updated = (SELECT applied FROM schema_version WHERE version = 1)
+            WHERE name = 'library' AND created = 0;
+        """,
+    ),
 ]
 
 
