@@ -7,10 +7,10 @@ from storage.meta.catalog import RepositorySummary
 from storage.meta.jobs import GcRunRecord
 from storage.meta.retention import RetentionExecutionRecord, RetentionTaskRecord
 from storage.meta.records import AuditRecord, MemberRecord, ProjectRecord, RobotRecord, UserRecord
-from storage.meta.webhooks import WebhookPolicyRecord
+from storage.meta.webhooks import WebhookExecutionRecord, WebhookPolicyRecord
 
 # Record ids are signed 64-bit integers in every store: a larger one names nothing.
 MAX_ID = 2**63 - 1
 
 __all__ = ["MAX_ID", "AuditRecord", "GcRunRecord", "MemberRecord", "ProjectRecord", "RepositorySummary", "RetentionExecutionRecord", "RetentionTaskRecord", "RobotRecord", "UserRecord",
-           "WebhookPolicyRecord"]
+           "WebhookExecutionRecord", "WebhookPolicyRecord"]

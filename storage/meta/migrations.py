@@ -305,6 +305,22 @@ MIGRATIONS: list[tuple[int, str]] = [
             WHERE name = 'library' AND created = 0;
         """,
     ),
+    (
+        10,
+        """
+        CREATE TABLE webhook_executions (
+            id {id},
+            policy_id {bigint} NOT NULL,
+            event_type TEXT NOT NULL,
+            address TEXT NOT NULL,
+            status TEXT NOT NULL,
+            message TEXT NOT NULL,
+            created DOUBLE PRECISION NOT NULL,
+            updated DOUBLE PRECISION NOT NULL
+        );
+        CREATE INDEX webhook_executions_policy ON webhook_executions(policy_id);
+        """,
+    ),
 ]
 
 

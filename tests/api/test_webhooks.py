@@ -130,3 +130,31 @@ def test_a_slow_receiver_never_slows_pulls(admin, registry, project, receiver):
     assert time.monotonic() - started < 1.0
     assert wait_for(lambda: len(receiver.of_type("PULL_ARTIFACT")) == 5, timeout=10)
     assert receiver.of_type("PUSH_ARTIFACT") == []  # not subscribed
+
+
+def test_test_call_and_executions_of_a_policy(admin, user, registry, project, receiver):
+    base = f"/projects/{project}/webhook/policies"
+    assert admin.post(f"{base}/test", json=_policy(receiver.url)).status_code == 200
+    assert receiver.of_type("PING") and receiver.headers[0]["Authorization"] == "Bearer s3cret"
+    receiver.fail_first = 1
+    refused = admin.post(f"{base}/test", json=_policy(receiver.url))
+    assert refused.status_code == 400 and "HTTP 503" in refused.json()["errors"][0]["message"]
+    assert admin.post(f"{base}/test", json={"targets": [{"address": "ftp://x"}]}).status_code == 400
+    developer, _ = user(project, 2)
+    assert developer.post(f"{base}/test", json=_policy(receiver.url)).status_code == 403
+
+    policy_id = admin.post(base, json=_policy(receiver.url)).headers["Location"].rsplit("/", 1)[1]
+    dead = admin.post(base, json={**_policy("http://127.0.0.1:9/hook", ["PUSH_ARTIFACT"]), "name": "dead"})
+    dead_id = dead.headers["Location"].rsplit("/", 1)[1]
+    assert [p["name"] for p in admin.get(base, params={"q": "name=~ea"}).json()] == ["dead"]
+    assert admin.get(base, params={"q": "name=notify"}).headers["X-Total-Count"] == "1"
+    registry.push_image(f"{project}/app", make_image(layers=1), "v1")
+    delivered = wait_for(lambda: admin.get(f"{base}/{policy_id}/executions").json())
+    assert delivered[0]["status"] == "Success" and delivered[0]["extra_attrs"]["event_type"] == "PUSH_ARTIFACT"
+    assert delivered[0]["vendor_id"] == int(policy_id)
+    failed = wait_for(lambda: admin.get(f"{base}/{dead_id}/executions").json(), timeout=10)
+    assert failed[0]["status"] == "Error" and "given up after 3 attempts" in failed[0]["status_message"]
+    assert developer.get(f"{base}/{policy_id}/executions").headers["X-Total-Count"] == "1"
+    assert admin.get(f"{base}/999999/executions").status_code == 404
+    assert admin.delete(f"{base}/{policy_id}").status_code == 200
+    assert admin.get(f"{base}/{policy_id}/executions").status_code == 404
