@@ -67,7 +67,7 @@ export async function artifactPage(project, repo, digest) {
     empty: ["No tags", "This artifact is reachable by its digest only."],
   });
   const remove = actionButton("Delete artifact", async () => {
-    if (await deleteArtifact(project, repo, artifact)) go(repoBase(project, repo));
+    if (await deleteArtifact(project, repo, await api("GET", path))) go(repoBase(project, repo));  // its tags as they are now
   }, { class: "small danger" });
   page(short(digest), crumbs(project, repo, " / ", short(digest)), head(`${project}/${repo}@${short(digest)}`, remove),
     h("section", { class: "panel section", "aria-labelledby": "artifact-title" },
