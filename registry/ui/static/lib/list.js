@@ -6,9 +6,10 @@ import { table } from "./ui.js";
 const SIZES = [10, 25, 50, 100];
 
 // `path`: the API list; `search`: { label, params(text) → query parameters } or none; `columns` and `empty`
-// as table() takes them; `label`: what the list holds, for names read out to screen readers.
+// as table() takes them; `label`: what the list holds, for names read out to screen readers; `tools`:
+// elements for the row beside the search box.
 // Answers { element, reload }; reload() draws the same page again (or the last one, if it became empty).
-export function listView({ path, search, columns, empty, label, params = {} }) {
+export function listView({ path, search, columns, empty, label, params = {}, tools = [] }) {
   const view = { page: 1, size: SIZES[0], text: "", drawn: 0 };
   const body = h("div", {});
   const error = h("p", { class: "error", role: "alert", hidden: true });
@@ -52,7 +53,7 @@ export function listView({ path, search, columns, empty, label, params = {} }) {
   }
 
   const element = h("div", { class: "list" },
-    box ? h("div", { class: "list-tools" }, box) : null, error, body,
+    box || tools.length ? h("div", { class: "list-tools" }, box, h("span", { class: "spacer" }), tools) : null, error, body,
     h("div", { class: "pager" }, status, h("span", { class: "spacer" }), sizes, prev, next));
   load();
   return { element, reload: load };

@@ -20,7 +20,7 @@ export function pushCommands(project) {
 }
 
 function pushPanel(project) {
-  const panel = h("div", { class: "form-panel push", id: "push-commands", hidden: true },
+  const panel = h("div", { class: "push", id: "push-commands", hidden: true },
     h("dl", {}, pushCommands(project).map(([client, what, command]) => [
       h("dt", {}, `${client} — ${what}`),
       h("dd", {}, h("code", {}, command), h("button", { type: "button", class: "small", "aria-label": `Copy: ${command}`,
@@ -36,6 +36,7 @@ function pushPanel(project) {
 export async function repositoriesPage(project) {
   const info = await getProject(project);
   const list = listView({
+    tools: pushPanel(project),
     path: `/projects/${enc(project)}/repositories`, label: "repositories",
     search: { label: "Search repositories", params: (text) => ({ q: `name=~${text}` }) },
     columns: [
@@ -53,7 +54,6 @@ export async function repositoriesPage(project) {
     ],
     empty: ["No repositories yet", h("span", {}, "Push an image: ", h("code", {}, `docker push ${registryHost()}/${project}/IMAGE:TAG`))],
   });
-  const [toggle, panel] = pushPanel(project);
   page(project, projectCrumbs(project), projectHead(info), projectTabs(project, "repositories"),
-    h("div", { class: "panel" }, h("div", { class: "list-head" }, toggle), panel, list.element));
+    h("div", { class: "panel" }, list.element));
 }

@@ -88,8 +88,9 @@ export async function webhooksPage(project) {
     history.hidden = false;
     history.querySelector("h2").focus();
   };
+  const add = h("button", { type: "button", class: "primary", onclick: () => policyDialog(path, null, list.reload) }, "+ New webhook");
   const list = listView({
-    path, label: "webhooks",
+    path, label: "webhooks", tools: [add],
     search: { label: "Search webhooks", params: (text) => ({ q: `name=~${text.replace(/,/g, "")}` }) },
     columns: [
       { title: "Name", cell: (p) => p.name },
@@ -116,7 +117,6 @@ export async function webhooksPage(project) {
     ],
     empty: ["No webhooks", "A webhook sends an HTTP POST to your endpoint when artifacts are pushed, pulled or deleted."],
   });
-  const add = h("button", { type: "button", class: "primary", onclick: () => policyDialog(path, null, list.reload) }, "+ New webhook");
   page(`${project} webhooks`, projectCrumbs(project), projectHead(info), projectTabs(project, "webhooks"),
-    h("div", { class: "panel" }, h("div", { class: "list-head" }, add), list.element), history);
+    h("div", { class: "panel" }, list.element), history);
 }
