@@ -6,7 +6,7 @@ from aiohttp import web
 from registry.api import render
 from registry.api.guards import authenticated, caller, find_project, project_access, refuse
 from registry.api.body import bad_request, created, done, field, json_response, read_json, record_id
-from registry.api.paging import matches, page_of, paged, query_terms
+from registry.api.paging import fuzzy, page_of, paged, query_terms
 from registry.core.quotas import storage_limit
 from registry.core.upstreams import max_upstream_conn
 from registry.core.rbac import GUEST, DEVELOPER, LIMITED_GUEST, MAINTAINER, PROJECT_ADMIN, Principal
@@ -48,7 +48,7 @@ async def list_projects(request: web.Request) -> web.Response:
     projects = await services.catalog.visible_projects(principal)
     name = request.query.get("name") or terms.get("name")
     if name:
-        projects = [p for p in projects if matches(p.name, name)]
+        projects = [p for p in projects if (fuzzy(name) in p.name if name.startswith("~") else p.name == name)]
     public = request.query.get("public") or terms.get("public")
     if public:
         wanted = _flag(public, "public")

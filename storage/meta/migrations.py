@@ -297,7 +297,7 @@ MIGRATIONS: list[tuple[int, str]] = [
         """,
     ),
     (
-        9,
+        11,
         # The default project was inserted with no creation time; it was created with the schema.
         """
         UPDATE projects SET created = (SELECT applied FROM schema_version WHERE version = 1),
@@ -306,7 +306,7 @@ MIGRATIONS: list[tuple[int, str]] = [
         """,
     ),
     (
-        10,
+        12,
         """
         CREATE TABLE webhook_executions (
             id {id},

@@ -3,7 +3,7 @@
 import { state, api } from "./lib/api.js";
 import { h, showError } from "./lib/dom.js";
 import { go, setRouter } from "./lib/nav.js";
-import { SYSTEM_ADMIN } from "./lib/roles.js";
+import { accountRole } from "./lib/roles.js";
 import { page } from "./lib/ui.js";
 import { artifactPage, artifactsPage } from "./pages/artifacts.js";
 import { auditLogPage, projectLogsPage } from "./pages/logs.js";
@@ -67,8 +67,8 @@ async function loadUser() {
     state.user = null;
     if (e.status !== 401) throw e;
   }
-  document.getElementById("whoami").textContent = !state.user ? ""
-    : state.user.sysadmin_flag ? `${state.user.username} · ${SYSTEM_ADMIN}` : state.user.username;
+  document.getElementById("whoami").textContent = state.user ? state.user.username : "";
+  document.getElementById("whoami-role").textContent = state.user ? accountRole(state.user) : "";
   document.querySelectorAll(".admin-only").forEach((el) => { el.hidden = !(state.user && state.user.sysadmin_flag); });
 }
 

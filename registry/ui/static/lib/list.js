@@ -26,7 +26,8 @@ export function listView({ path, search, columns, empty, label, params = {}, too
   const box = search ? h("input", { type: "search", "aria-label": search.label, placeholder: search.label, autocomplete: "off",
     oninput: () => {
       clearTimeout(timer);
-      timer = setTimeout(() => { view.text = box.value.trim(); view.page = 1; load(); }, 250);
+      // Harbor's q separates its terms with commas, so a search cannot hold one.
+      timer = setTimeout(() => { view.text = box.value.replace(/,/g, "").trim(); view.page = 1; load(); }, 250);
     } }) : null;
 
   async function load() {

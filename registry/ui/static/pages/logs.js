@@ -8,7 +8,7 @@ import { getProject, projectCrumbs, projectHead, projectTabs } from "./project.j
 function logList(path) {
   const list = listView({
     path, label: "log entries",
-    search: { label: "Resource name starts with", params: (text) => ({ q: `resource=~${text.replace(/,/g, "")}` }) },
+    search: { label: "Resource name starts with", params: (text) => ({ q: `resource=~${text}` }) },
     columns: [
       { title: "Time", cell: (e) => when(e.op_time) },
       { title: "User", cell: (e) => e.username },

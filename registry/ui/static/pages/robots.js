@@ -25,7 +25,7 @@ export async function robotsPage(project) {
   });
   const list = listView({
     path: "/robots", label: "robot accounts", params: { q: `Level=project,ProjectID=${info.project_id}` },
-    search: { label: "Search robot accounts", params: (text) => ({ q: `Level=project,ProjectID=${info.project_id},name=~${text.replace(/,/g, "")}` }) },
+    search: { label: "Search robot accounts", params: (text) => ({ q: `Level=project,ProjectID=${info.project_id},name=~${text}` }) },
     columns: [
       { title: "Name", cell: (r) => h("code", {}, r.name) },
       { title: "Description", cell: (r) => r.description },

@@ -91,7 +91,7 @@ export async function webhooksPage(project) {
   const add = h("button", { type: "button", class: "primary", onclick: () => policyDialog(path, null, list.reload) }, "+ New webhook");
   const list = listView({
     path, label: "webhooks", tools: [add],
-    search: { label: "Search webhooks", params: (text) => ({ q: `name=~${text.replace(/,/g, "")}` }) },
+    search: { label: "Search webhooks", params: (text) => ({ q: `name=~${text}` }) },
     columns: [
       { title: "Name", cell: (p) => p.name },
       { title: "Endpoint", cell: (p) => h("code", {}, p.targets.map((t) => t.address).join(" ")) },
