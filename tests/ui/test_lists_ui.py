@@ -126,6 +126,8 @@ def test_roles_creation_times_favicon_and_widths(server: BerthServer, page):  # 
     answer = requests.get(f"{server.url}{icon}", timeout=5)
     assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("image/svg+xml")
     assert answer.text.lstrip().startswith("<svg")
+    module = requests.get(f"{server.url}/ui/lib/list.js", timeout=5)
+    assert "javascript" in module.headers["Content-Type"] and module.headers["Cache-Control"] == "no-cache"
 
     password = _user(server, "dana")
     _post(server, "/projects/mine/members", {"role_id": 2, "member_user": {"username": "dana"}})
