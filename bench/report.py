@@ -98,6 +98,25 @@ def _versus(title: str, note: str, rows: dict, a: str, b: str, target: float | N
     return lines
 
 
+def _proxy(proxy: dict) -> list[str]:
+    warm, layer, cold = proxy["warm_manifest"], proxy["warm_layer_mb_s"], proxy["cold_layer"]
+    manifest = warm["proxy"]["rps"] / warm["local"]["rps"]
+    download = layer["proxy"] / layer["local"]
+    slower = cold["proxy_s"] / cold["upstream_s"]
+    upstream = proxy["upstream_requests_per_1000_warm_pulls"]
+    return ["## Proxy cache", "",
+            "A proxy-cache project in front of CNCF Distribution on loopback (the upstream on the load generator's "
+            "core), against the same image pushed into a local project.", "",
+            "| Figure | Proxy | Reference | Ratio | Target |", "|---|---:|---:|---:|---|",
+            f"| warm manifest GET by tag, 16 connections (req/s) | {warm['proxy']['rps']:,.0f} "
+            f"| {warm['local']['rps']:,.0f} (local project) | {manifest:.2f}× | ≥ 0.9× {_check(manifest, 0.9)} |",
+            f"| warm layer download (MB/s) | {layer['proxy']:,.0f} | {layer['local']:,.0f} (local project) "
+            f"| {download:.2f}× | ≥ 0.9× {_check(download, 0.9)} |",
+            f"| cold layer pull (s) | {cold['proxy_s']:.3f} | {cold['upstream_s']:.3f} (straight from the upstream) "
+            f"| {slower:.2f}× | ≤ 1.2× {_check(1.2, slower)} |",
+            f"| upstream requests during 1,000 warm tag pulls | {upstream} | | | ≤ 1 {_check(1, upstream)} |"]
+
+
 SCALE_TARGET = 1.5
 
 
@@ -160,6 +179,8 @@ def markdown(results: dict) -> str:
     lines += [""] + _versus("Workers", "Berth unpinned on all cores (load generator too), no auth, manifest GET: "
                             "`--workers 1` vs `--workers 2` (target ≥ 1.7×).",
                             results["workers"], "workers_1", "workers_2", 1.7)
+    if "proxy" in results:
+        lines += [""] + _proxy(results["proxy"])
     if "scale" in results:
         lines += [""] + _scale(results["scale"])
     return "\n".join(lines) + "\n"

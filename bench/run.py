@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import load, machine, report
+from bench.proxy import ProxyPhase
 from bench.scale import Scale, ScalePhase
 from bench.client import DOCKER_MANIFEST, RegistryClient, basic_header, random_file
 from bench.servers import ADMIN_PASSWORD, DISTRIBUTION, SERVICE, Berth, Distribution, Nginx, Server, running
@@ -286,6 +287,11 @@ class Benchmark:
         finally:
             os.sched_setaffinity(0, self.load_cpus)
 
+    def proxy_phase(self) -> None:
+        cold = min(64 * MIB, self.s.blob_bytes)
+        self.results["proxy"] = ProxyPhase(self.workdir, self.server_cpu, self.load_cpus, self.s.rounds,
+                                           self.s.seconds, cold).run()
+
     def scale_phase(self) -> None:
         scale = Scale.quick() if self.s.blob_bytes < 64 * MIB else Scale.full()
         self.results["scale"] = ScalePhase(self.workdir, self.server_cpu, scale, self.s.rounds).run()
@@ -296,6 +302,7 @@ class Benchmark:
         self.open_phase()
         self.auth_phase()
         self.variants_phase()
+        self.proxy_phase()
         if with_scale:
             self.scale_phase()
         self.results["elapsed_s"] = round(time.monotonic() - started, 1)

@@ -108,7 +108,7 @@ class Berth(Server):
     name = "berth"
 
     def __init__(self, workdir: Path, data: Path, cpus: str | None, *, auth: bool,
-                 access_log: bool = False, workers: int = 1, fsync: bool = True) -> None:
+                 access_log: bool = False, workers: int = 1, fsync: bool = True, extra: dict | None = None) -> None:
         super().__init__(workdir, cpus)
         self.data = data
         self.workers = workers
@@ -119,6 +119,7 @@ class Berth(Server):
             "storage": {"fsync": fsync},
             "limits": {"anonymous_tokens_per_second": 0, "upload_sessions_per_client": 1_000_000},
             "log": {"level": "warning"},
+            **(extra or {}),
         }))
 
     def _cli(self, *command: str) -> list[str]:
@@ -147,15 +148,16 @@ def htpasswd_line(user: str, password: str) -> str:
 
 
 class Distribution(Server):
-    """``docker-registry serve``: filesystem storage, delete on, access log off."""
+    """``docker-registry serve``: filesystem storage, delete on, access log off unless asked for."""
 
     name = "distribution"
 
-    def __init__(self, workdir: Path, storage: Path, cpus: str | None, auth: dict | None = None) -> None:
+    def __init__(self, workdir: Path, storage: Path, cpus: str | None, auth: dict | None = None,
+                 access_log: bool = False) -> None:
         super().__init__(workdir, cpus)
         config = {
             "version": 0.1,
-            "log": {"level": "error", "accesslog": {"disabled": True}},
+            "log": {"level": "error", "accesslog": {"disabled": not access_log}},
             "storage": {"filesystem": {"rootdirectory": str(storage)}, "delete": {"enabled": True}},
             "http": {"addr": f"127.0.0.1:{self.port}", "secret": uuid.uuid4().hex},
         }
@@ -166,6 +168,11 @@ class Distribution(Server):
 
     def command(self) -> list[str]:
         return [DISTRIBUTION, "serve", str(self.config)]
+
+    def requests(self) -> int:
+        """Registry requests its access log shows so far (with ``access_log``)."""
+        log = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return sum(1 for line in log.splitlines() if '"GET /v2/' in line or '"HEAD /v2/' in line)
 
     @staticmethod
     def htpasswd_auth(workdir: Path, user: str, password: str) -> dict:

@@ -8,7 +8,7 @@ from aiohttp import web
 from registry.api import render
 from registry.api.guards import find_project, project_access, require
 from registry.api.body import bad_request, created, done, field, json_response, path_id, read_json, record_id
-from registry.api.paging import listing_of, page_of, paged
+from registry.api.paging import listing_of, matches, page_of, paged, query_terms
 from registry.api.repositories import repository_name
 from registry.core.names import project_of, validate_name
 from registry.core.errors import RegistryError
@@ -85,8 +85,9 @@ async def list_tags(request: web.Request) -> web.Response:
     _, _, repo = await _target(request)
     page = page_of(request)
     found = await request.app[SERVICES].artifacts.get(repo, request.match_info["reference"])
+    name = query_terms(request).get("name", "")
     tags = [{"name": t.name, "push_time": render.when(t.push_time), "pull_time": render.when(t.pull_time),
-             "immutable": t.immutable} for t in found.tags]
+             "immutable": t.immutable} for t in found.tags if matches(t.name, name)]
     return paged(request, page, tags[page.offset:page.offset + page.size], len(tags))
 
 

@@ -210,6 +210,9 @@ SCHEMAS: dict[str, dict] = {
                                              address={"type": "string", "format": "uri", "maxLength": 2048},
                                              auth_header=S, skip_cert_verify=B),
                                         minItems=1, maxItems=MAX_TARGETS)),
+    "WebhookExecution": _obj(id=I, vendor_type=S, vendor_id=I, status={"type": "string", "enum": ["Success", "Error"]},
+                             status_message=S, trigger=S, extra_attrs=_obj(event_type=S, address=S),
+                             start_time=TIME, end_time=TIME),
 }
 
 QUERY: dict[str, tuple[str, dict]] = {

@@ -163,3 +163,10 @@ def query_terms(request: web.Request) -> dict[str, str]:
 def fuzzy(value: str) -> str:
     """The text of an exact (``v``) or fuzzy (``~v``) query value."""
     return value[1:] if value.startswith("~") else value
+
+
+def matches(text: str, query: str) -> bool:
+    """Whether ``text`` is what an exact (``v``) or fuzzy (``~v``) query value asks for; an empty one asks nothing."""
+    if not query:
+        return True
+    return fuzzy(query) in text if query.startswith("~") else text == query

@@ -11,8 +11,9 @@ from registry.core.rbac import ROLE_NAMES
 from registry.core.robots import CreatedRobot
 from registry.core.immutability import Rule
 from registry.core.upstreams import EndpointRecord
-from registry.core.records import (AuditRecord, LabelRecord, RetentionExecutionRecord, RetentionTaskRecord, MemberRecord, ProjectRecord, RepositorySummary, RobotRecord,
-                                   UserRecord, WebhookPolicyRecord)
+from registry.core.records import (AuditRecord, LabelRecord, RetentionExecutionRecord, RetentionTaskRecord, MemberRecord,
+                                   ProjectRecord, RepositorySummary, RobotRecord, UserRecord, WebhookExecutionRecord,
+                                   WebhookPolicyRecord)
 
 # What Harbor shows for "never" (Go's zero time); its UI and clients expect it.
 NEVER = "0001-01-01T00:00:00.000Z"
@@ -204,6 +205,21 @@ def webhook_policy(record: WebhookPolicyRecord) -> dict[str, Any]:
         "creator": record.creator,
         "creation_time": when(record.created),
         "update_time": when(record.updated),
+    }
+
+
+def webhook_execution(record: WebhookExecutionRecord) -> dict[str, Any]:
+    """A delivery in the shape of Harbor's webhook executions."""
+    return {
+        "id": record.id,
+        "vendor_type": "WEBHOOK",
+        "vendor_id": record.policy_id,
+        "status": record.status,
+        "status_message": record.message,
+        "trigger": "EVENT",
+        "extra_attrs": {"event_type": record.event_type, "address": record.address},
+        "start_time": when(record.created),
+        "end_time": when(record.updated),
     }
 
 

@@ -8,7 +8,7 @@ from aiohttp import web
 from registry.api import render
 from registry.api.guards import admin, authenticated, find_project, require
 from registry.api.body import created, done, field, json_response, path_id, positive_int, read_json
-from registry.api.paging import page_of, paged, query_terms
+from registry.api.paging import matches, page_of, paged, query_terms
 from registry.core.robots import robot_project
 from registry.http.appkeys import SERVICES
 from registry.core.records import RobotRecord
@@ -45,6 +45,7 @@ async def list_robots(request: web.Request) -> web.Response:
         robots = await services.robots.list()
     if terms.get("Level"):
         robots = [r for r in robots if r.level == terms["Level"]]
+    robots = [r for r in robots if matches(r.name, terms.get("name", ""))]
     return paged(request, page, [render.robot(r) for r in robots[page.offset:page.offset + page.size]],
                  len(robots))
 

@@ -282,14 +282,17 @@ class ProxyCache:
 
     async def _store_fetched(self, fetch: BlobFetch, size: int) -> None:
         """Move a verified fetch into the blob store and link it where it was asked for."""
-        upload_id = f"proxy-{fetch.digest.hex[:16]}-{id(fetch):x}"[:64]
-        await self.store.upload_start(upload_id)
-        try:
-            await self.store.upload_append(upload_id, 0, _file_chunks(fetch.path))
-            await self.store.upload_commit(upload_id, fetch.digest)
-        except BaseException:
-            await self.store.upload_abort(upload_id)
-            raise
+        if fetch.upload_id is not None:  # written into the store's upload area already
+            await self.store.upload_commit(fetch.upload_id, fetch.digest)
+        else:
+            upload_id = f"proxy-{fetch.digest.hex[:16]}-{id(fetch):x}"[:64]
+            await self.store.upload_start(upload_id)
+            try:
+                await self.store.upload_append(upload_id, 0, _file_chunks(fetch.path))
+                await self.store.upload_commit(upload_id, fetch.digest)
+            except BaseException:
+                await self.store.upload_abort(upload_id)
+                raise
         for repo in sorted(fetch.repos):
             await self.links.link_fetched(repo, str(fetch.digest), size)
 

@@ -50,6 +50,7 @@ class BlobFetch:
         self.error: Exception | None = None
         self.started = asyncio.Event()  # the size is known, or the fetch failed
         self.repos: set[str] = set()  # repositories the blob is linked into once stored
+        self.upload_id: str | None = None  # set when the bytes go straight into the store's upload area
         self._changed = asyncio.Condition()
 
     async def _notify(self) -> None:
@@ -89,9 +90,19 @@ class BlobFetch:
                 log.warning("proxy: fetch of %s failed, nothing cached: %s", self.digest, self.failure)
             self.path.unlink(missing_ok=True)
 
+    async def _write_into_store(self) -> None:
+        """Fill the store's own upload file when it has one: once verified, committing it is a
+        rename, not a second copy of the blob competing with the readers for the disk and the loop."""
+        upload_id = f"proxy-{self.digest.hex[:16]}-{uuid.uuid4().hex[:12]}"
+        local = self.store.upload_file(upload_id)
+        if local is not None:
+            await self.store.upload_start(upload_id)
+            self.path, self.upload_id = local, upload_id
+
     async def _transfer(self, open_response: Opener) -> str | None:
         """Write the upstream's bytes to the file; their hex digest, or None after recording why not."""
         try:
+            await self._write_into_store()
             response = await open_response()
         except Exception as error:  # the upstream's refusal, told to whoever waits as an OCI error
             await self._fail(str(error), error)

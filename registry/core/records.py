@@ -9,10 +9,10 @@ from storage.meta.labels import LabelRecord
 from storage.meta.retention import RetentionExecutionRecord, RetentionTaskRecord
 from storage.meta.records import (AuditRecord, GroupMemberRecord, GroupRecord, MemberRecord, ProjectRecord, RobotRecord,
                                   UserRecord)
-from storage.meta.webhooks import WebhookPolicyRecord
+from storage.meta.webhooks import WebhookExecutionRecord, WebhookPolicyRecord
 
 # Record ids are signed 64-bit integers in every store: a larger one names nothing.
 MAX_ID = 2**63 - 1
 
 __all__ = ["MAX_ID", "AuditRecord", "GcRunRecord", "LabelRecord", "GroupMemberRecord", "GroupRecord", "MemberRecord", "ProjectRecord", "RepositorySummary", "RetentionExecutionRecord", "RetentionTaskRecord", "RobotRecord", "UserRecord",
-           "WebhookPolicyRecord"]
+           "WebhookExecutionRecord", "WebhookPolicyRecord"]

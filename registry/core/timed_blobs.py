@@ -55,6 +55,9 @@ class TimedBlobStore(BlobStore):
     def local_path(self, digest: Digest) -> Path | None:
         return self.inner.local_path(digest)
 
+    def upload_file(self, upload_id: str) -> Path | None:
+        return self.inner.upload_file(upload_id)
+
     async def capacity(self) -> tuple[int, int] | None:
         return await self._timed("capacity", self.inner.capacity())
 

@@ -11,11 +11,14 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 
 import aiohttp
 
 from registry.core import metrics
-from registry.core.webhooks import ArtifactEvent, Delivery, WebhookPolicies
+from registry.core.errors import bad_request
+from registry.core.webhooks import ArtifactEvent, Delivery, Target, WebhookPolicies, ping_payload
+from storage.meta.records import ProjectRecord
 
 log = logging.getLogger("berth.webhooks")
 
@@ -72,23 +75,36 @@ class WebhookDelivery:
             finally:
                 self.queue.task_done()
 
-    async def _send(self, delivery: Delivery) -> bool:
+    async def test(self, targets: list[Target], operator: str, project: ProjectRecord) -> None:
+        """Send each target a test call once, now; a target that does not answer 2xx is a bad request."""
+        payload = ping_payload(operator, project)
+        for target in targets:
+            reason = await self._post(Delivery(target, payload))
+            if reason is not None:
+                raise bad_request(f"the endpoint {target.address} did not take the test call: {reason}")
+
+    async def _post(self, delivery: Delivery) -> str | None:
+        """One attempt: None when the target took it, else why not."""
         assert self._session is not None
         headers = {"Content-Type": "application/json"}
         if delivery.target.auth_header:
             headers["Authorization"] = delivery.target.auth_header
-        body = json.dumps(delivery.payload)
         ssl = False if delivery.target.skip_cert_verify else None
+        try:
+            async with self._session.post(delivery.target.address, data=json.dumps(delivery.payload),
+                                          headers=headers, ssl=ssl) as response:
+                return None if response.status < 300 else f"HTTP {response.status}"
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            return f"{type(exc).__name__}: {exc}"
+
+    async def _send(self, delivery: Delivery) -> bool:
+        started = time.time()
         for attempt in range(self.retries + 1):
-            try:
-                async with self._session.post(delivery.target.address, data=body, headers=headers,
-                                              ssl=ssl) as response:
-                    if response.status < 300:
-                        metrics.webhook_outcome("delivered")
-                        return True
-                    reason = f"HTTP {response.status}"
-            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
-                reason = f"{type(exc).__name__}: {exc}"
+            reason = await self._post(delivery)
+            if reason is None:
+                metrics.webhook_outcome("delivered")
+                await self.policies.record(delivery, True, f"delivered on attempt {attempt + 1}", started)
+                return True
             metrics.webhook_attempt_failed()
             log.info("webhook to %s failed (%s), attempt %d of %d", delivery.target.address, reason,
                      attempt + 1, self.retries + 1)
@@ -96,4 +112,5 @@ class WebhookDelivery:
                 await asyncio.sleep(self.backoff * 2 ** attempt)
         log.warning("webhook %s to %s given up", delivery.payload["type"], delivery.target.address)
         metrics.webhook_outcome("failed")
+        await self.policies.record(delivery, False, f"given up after {self.retries + 1} attempts: {reason}", started)
         return False

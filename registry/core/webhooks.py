@@ -15,7 +15,7 @@ from registry.core.errors import RegistryError, bad_request
 from storage.meta.database import Conflict
 from storage.meta.records import ProjectRecord
 from storage.meta.store import MetaStore
-from storage.meta.webhooks import WebhookPolicyRecord
+from storage.meta.webhooks import WebhookExecutionRecord, WebhookPolicyRecord
 
 EVENT_TYPES = {"push": "PUSH_ARTIFACT", "pull": "PULL_ARTIFACT", "delete": "DELETE_ARTIFACT"}
 MAX_TARGETS = 10
@@ -46,6 +46,7 @@ class ArtifactEvent:
 class Delivery:
     target: Target
     payload: dict
+    policy_id: int | None = None  # None: a test call, recorded nowhere
 
 
 
@@ -128,6 +129,17 @@ class WebhookPolicies:
     async def delete(self, policy: WebhookPolicyRecord) -> None:
         await self.meta.webhooks.delete(policy.id)
 
+    async def executions(self, policy: WebhookPolicyRecord, offset: int,
+                         limit: int) -> tuple[list[WebhookExecutionRecord], int]:
+        """The policy's latest deliveries, newest first, and how many are kept."""
+        return await self.meta.webhooks.executions(policy.id, offset, limit)
+
+    async def record(self, delivery: Delivery, delivered: bool, message: str, started: float) -> None:
+        """Keep how a delivery ended, for the policy's list of executions."""
+        if delivery.policy_id is not None:
+            await self.meta.webhooks.add_execution(delivery.policy_id, delivery.payload["type"], delivery.target.address,
+                                                   "Success" if delivered else "Error", message, started)
+
     @staticmethod
     def _check_name(name: str) -> None:
         if not isinstance(name, str) or not 1 <= len(name.strip()) <= 255:
@@ -145,7 +157,7 @@ class WebhookPolicies:
             return []
         repository = await self.meta.repositories.get(event.repository)
         payload = harbor_payload(event, project, repository.created if repository else event.occur_at, name)
-        return [Delivery(target, payload) for policy in policies for target in targets_of(policy)]
+        return [Delivery(target, payload, policy.id) for policy in policies for target in targets_of(policy)]
 
 
 def harbor_payload(event: ArtifactEvent, project: ProjectRecord, created: float, name: str) -> dict:
@@ -168,6 +180,12 @@ def harbor_payload(event: ArtifactEvent, project: ProjectRecord, created: float,
             },
         },
     }
+
+
+def ping_payload(operator: str, project: ProjectRecord) -> dict:
+    """The body of a test call: Harbor's envelope, with no resources."""
+    return {"type": "PING", "occur_at": int(time.time()), "operator": operator,
+            "event_data": {"resources": [], "repository": {"namespace": project.name}}}
 
 
 def _dump(targets: list[Target]) -> str:

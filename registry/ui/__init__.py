@@ -23,6 +23,15 @@ async def check() -> None:
         raise FileNotFoundError(f"the web UI's files are missing from {STATIC}")
 
 
+async def _revalidate(request: web.Request, response: web.StreamResponse) -> None:
+    """The page's modules are fetched by plain names: browsers must ask again (a 304 when unchanged), or an
+    upgrade could run new modules beside old ones."""
+    if request.path.startswith("/ui/"):
+        response.headers.setdefault("Cache-Control", "no-cache")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/", index)
     app.router.add_static("/ui/", STATIC, append_version=True)
+    app.on_response_prepare.append(_revalidate)

@@ -68,6 +68,14 @@ class BlobStore(abc.ABC):
         """Every stored blob as (digest, size, modification time) — for GC and fsck."""
 
     # --- uploads ---------------------------------------------------------------
+    def upload_file(self, upload_id: str) -> Path | None:
+        """The local file an upload's bytes live in, or None (object stores).
+
+        A writer that produces a blob itself (a proxy fetch) fills this file directly
+        after ``upload_start`` and commits it, instead of copying a file of its own in.
+        """
+        return None
+
     @abc.abstractmethod
     async def upload_start(self, upload_id: str) -> None:
         """Create an empty upload."""

@@ -156,6 +156,9 @@ class FilesystemBlobStore(BlobStore):
                         continue
             await asyncio.sleep(0)
 
+    def upload_file(self, upload_id: str) -> Path | None:
+        return self._upload_path(upload_id)
+
     async def upload_start(self, upload_id: str) -> None:
         fd = os.open(self._upload_path(upload_id), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         os.close(fd)

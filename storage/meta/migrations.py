@@ -407,6 +407,31 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX artifact_labels_label ON artifact_labels(label_id);
         """,
     ),
+    (
+        11,
+        # The default project was inserted with no creation time; it was created with the schema.
+        """
+        UPDATE projects SET created = (SELECT applied FROM schema_version WHERE version = 1),
+            updated = (SELECT applied FROM schema_version WHERE version = 1)
+            WHERE name = 'library' AND created = 0;
+        """,
+    ),
+    (
+        12,
+        """
+        CREATE TABLE webhook_executions (
+            id {id},
+            policy_id {bigint} NOT NULL,
+            event_type TEXT NOT NULL,
+            address TEXT NOT NULL,
+            status TEXT NOT NULL,
+            message TEXT NOT NULL,
+            created DOUBLE PRECISION NOT NULL,
+            updated DOUBLE PRECISION NOT NULL
+        );
+        CREATE INDEX webhook_executions_policy ON webhook_executions(policy_id);
+        """,
+    ),
 ]
 
 

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from storage.meta.database import Database
 
 _POLICY = "id, project_id, name, description, targets, event_types, enabled, creator, created, updated"
+_EXECUTION = "id, policy_id, event_type, address, status, message, created, updated"
+# Deliveries kept per policy; older ones are forgotten as new ones are recorded.
+KEPT_EXECUTIONS = 100
 
 
 @dataclass(slots=True)
@@ -19,6 +22,20 @@ class WebhookPolicyRecord:
     event_types: str  # JSON list of event type names
     enabled: bool
     creator: str
+    created: float
+    updated: float
+
+
+@dataclass(slots=True)
+class WebhookExecutionRecord:
+    """One event sent to one target: how it ended, and when."""
+
+    id: int
+    policy_id: int
+    event_type: str
+    address: str
+    status: str  # Success or Error
+    message: str
     created: float
     updated: float
 
@@ -64,7 +81,37 @@ class WebhookStore:
         )
 
     async def delete(self, policy_id: int) -> bool:
-        return await self.db.execute("DELETE FROM webhook_policies WHERE id = ?", policy_id) > 0
+        async with self.db.transaction() as tx:
+            await tx.execute("DELETE FROM webhook_executions WHERE policy_id = ?", policy_id)
+            return await tx.execute("DELETE FROM webhook_policies WHERE id = ?", policy_id) > 0
 
     async def delete_project(self, project_id: int) -> None:
-        await self.db.execute("DELETE FROM webhook_policies WHERE project_id = ?", project_id)
+        async with self.db.transaction() as tx:
+            await tx.execute("DELETE FROM webhook_executions WHERE policy_id IN"
+                             " (SELECT id FROM webhook_policies WHERE project_id = ?)", project_id)
+            await tx.execute("DELETE FROM webhook_policies WHERE project_id = ?", project_id)
+
+    # --- executions: what was delivered -------------------------------------------------
+    async def add_execution(self, policy_id: int, event_type: str, address: str, status: str, message: str,
+                            started: float) -> int:
+        async with self.db.transaction() as tx:
+            row = await tx.fetchone(
+                "INSERT INTO webhook_executions (policy_id, event_type, address, status, message, created, updated)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                policy_id, event_type, address, status, message, started, time.time(),
+            )
+            await tx.execute(
+                "DELETE FROM webhook_executions WHERE policy_id = ? AND id NOT IN"
+                " (SELECT id FROM webhook_executions WHERE policy_id = ? ORDER BY id DESC LIMIT ?)",
+                policy_id, policy_id, KEPT_EXECUTIONS,
+            )
+        return row[0]
+
+    async def executions(self, policy_id: int, offset: int, limit: int) -> tuple[list[WebhookExecutionRecord], int]:
+        """A page of the policy's deliveries, newest first, and how many are kept."""
+        rows = await self.db.fetchall(
+            f"SELECT {_EXECUTION} FROM webhook_executions WHERE policy_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
+            policy_id, limit, offset,
+        )
+        total = await self.db.fetchone("SELECT COUNT(*) FROM webhook_executions WHERE policy_id = ?", policy_id)
+        return [WebhookExecutionRecord(*r) for r in rows], total[0]

@@ -102,6 +102,9 @@ def test_robots(admin, anon, server, user, project, registry):
     project_id = admin.get(f"/projects/{project}").json()["project_id"]
     listed = maintainer.get("/robots", params={"q": f"Level=project,ProjectID={project_id}"}).json()
     assert [r["name"] for r in listed] == [robot["name"]]
+    for query, found in (("name=~ci", [robot["name"]]), ("name=~nomatch", []), (f"name={robot['name']}", [robot["name"]])):
+        named = maintainer.get("/robots", params={"q": f"Level=project,ProjectID={project_id},{query}"}).json()
+        assert [r["name"] for r in named] == found, query
     assert maintainer.get("/robots").status_code == 403
     assert developer.get(f"/robots/{robot['id']}").status_code == 403
     assert maintainer.put(f"/robots/{robot['id']}", json={"description": "changed", "disable": True}).status_code == 200

@@ -83,6 +83,8 @@ def test_tags_add_list_delete(admin, user, project, image_in):
     added = admin.post(base, json={"name": "stable"})
     assert added.status_code == 201 and added.headers["Location"].endswith("/tags/stable")
     assert sorted(t["name"] for t in admin.get(base).json()) == ["stable", "v1"]
+    assert [t["name"] for t in admin.get(base, params={"q": "name=~tab"}).json()] == ["stable"]
+    assert admin.get(base, params={"q": "name=v1", "page_size": 1}).headers["X-Total-Count"] == "1"
     assert error_code(admin.post(base, json={"name": "v1"})) == "CONFLICT"
     assert admin.post(base, json={"name": "bad tag!"}).status_code == 400
     assert admin.post(base, json={"name": 3}).status_code == 400

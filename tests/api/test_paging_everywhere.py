@@ -17,7 +17,7 @@ from tests.api.test_retention import _create, _execute, _rule
 from tests.support.images import make_image
 
 # Lists that Harbor does not page either.
-UNPAGED = {"/users/current/permissions"}
+UNPAGED = {"/users/current/permissions", "/ldap/users/search", "/ldap/groups/search"}
 LINK = re.compile(r'<([^>]+)>; rel="(prev|next)"')
 
 
@@ -55,6 +55,7 @@ def world(admin, registry):
         assert admin.post("/robots", json={"name": unique("r"), "level": "system", "permissions": []}).status_code == 201
         assert admin.post("/registries", json={"name": unique("e"), "type": "docker-registry",
                                                "url": "http://127.0.0.1:9"}).status_code == 201
+        assert admin.post("/usergroups", json={"group_name": unique("g"), "group_type": 3}).status_code == 201
     policy = _create(admin, project, _rule("always"))
     _execute(admin, policy, dry_run=True)
     execution, _, _ = _execute(admin, policy, dry_run=True)
@@ -63,6 +64,11 @@ def world(admin, registry):
                                                            "parameters": {"dry_run": True}})
         assert started.status_code in (201, 409), started.text
         time.sleep(0.2)
+    hooks = f"/projects/{project}/webhook/policies"
+    hook = admin.get(hooks).json()[0]["id"]
+    for tag in ("w1", "w2"):  # pushes the policies hear of: their deliveries (to a closed port) are executions
+        registry.push_image(f"{project}/a", make_image(layers=1, layer_size=256), tag)
+    assert wait_for(lambda: int(admin.get(f"{hooks}/{hook}/executions").headers["X-Total-Count"]) >= 2, 20)
     # the audit log is written behind the requests that it records
     assert wait_for(lambda: int(admin.get(f"/projects/{project}/logs").headers["X-Total-Count"]) >= 2)
     paths = {
@@ -77,6 +83,7 @@ def world(admin, registry):
         "/labels": "/labels",
         "/projects/{project}/members": f"/projects/{project}/members",
         "/projects/{project}/webhook/policies": f"/projects/{project}/webhook/policies",
+        "/projects/{project}/webhook/policies/{policy_id}/executions": f"{hooks}/{hook}/executions",
         "/projects/{project}/immutabletagrules": f"/projects/{project}/immutabletagrules",
         "/retentions/{retention_id}/executions": f"/retentions/{policy}/executions",
         "/retentions/{retention_id}/executions/{execution_id}/tasks":
@@ -87,6 +94,8 @@ def world(admin, registry):
         "/robots": "/robots",
         "/registries": "/registries",
         "/quotas": "/quotas",
+        "/usergroups": "/usergroups",
+        "/usergroups/search": "/usergroups/search?groupname=g",
     }
     return paths
 

@@ -19,6 +19,12 @@ def test_create_get_by_name_and_id(admin, anon):
     assert not in_name.headers["Location"].rsplit("/", 1)[1].isdigit()
 
 
+def test_the_default_project_has_a_creation_time(admin):
+    library = admin.get("/projects/library").json()
+    assert library["creation_time"] != "0001-01-01T00:00:00.000Z"
+    assert library["creation_time"] == library["update_time"]
+
+
 def test_numeric_project_name_needs_the_resource_name_header(admin):
     name = str(900000 + int(unique("")[:5], 16) % 99999)
     assert admin.post("/projects", json={"project_name": name}).status_code == 201

@@ -1,65 +1,13 @@
 """Webhook policies and deliveries to a real aiohttp receiver on 127.0.0.1."""
 from __future__ import annotations
 
-import asyncio
-import threading
 import time
 
 import pytest
-from aiohttp import web
 
 from tests.api.conftest import error_code, wait_for
 from tests.support.images import make_image
-
-
-class Receiver:
-    """An HTTP server in a thread that records what it is sent; it can fail or stall first."""
-
-    def __init__(self) -> None:
-        self.received: list[dict] = []
-        self.headers: list[dict] = []
-        self.fail_first = 0
-        self.delay = 0.0
-        self.loop = asyncio.new_event_loop()
-        self.port = 0
-        ready = threading.Event()
-        self.thread = threading.Thread(target=self._run, args=(ready,), daemon=True)
-        self.thread.start()
-        ready.wait(5)
-
-    async def _handle(self, request: web.Request) -> web.Response:
-        await asyncio.sleep(self.delay)
-        if self.fail_first > 0:
-            self.fail_first -= 1
-            return web.Response(status=503)
-        self.received.append(await request.json())
-        self.headers.append(dict(request.headers))
-        return web.Response(status=200)
-
-    def _run(self, ready: threading.Event) -> None:
-        asyncio.set_event_loop(self.loop)
-        app = web.Application()
-        app.router.add_post("/hook", self._handle)
-        runner = web.AppRunner(app)
-        self.loop.run_until_complete(runner.setup())
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        self.loop.run_until_complete(site.start())
-        self.port = site._server.sockets[0].getsockname()[1]
-        self.runner = runner
-        ready.set()
-        self.loop.run_forever()
-        self.loop.run_until_complete(runner.cleanup())
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hook"
-
-    def of_type(self, kind: str) -> list[dict]:
-        return [r for r in self.received if r["type"] == kind]
-
-    def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(5)
+from tests.support.receiver import Receiver
 
 
 @pytest.fixture
@@ -130,3 +78,31 @@ def test_a_slow_receiver_never_slows_pulls(admin, registry, project, receiver):
     assert time.monotonic() - started < 1.0
     assert wait_for(lambda: len(receiver.of_type("PULL_ARTIFACT")) == 5, timeout=10)
     assert receiver.of_type("PUSH_ARTIFACT") == []  # not subscribed
+
+
+def test_test_call_and_executions_of_a_policy(admin, user, registry, project, receiver):
+    base = f"/projects/{project}/webhook/policies"
+    assert admin.post(f"{base}/test", json=_policy(receiver.url)).status_code == 200
+    assert receiver.of_type("PING") and receiver.headers[0]["Authorization"] == "Bearer s3cret"
+    receiver.fail_first = 1
+    refused = admin.post(f"{base}/test", json=_policy(receiver.url))
+    assert refused.status_code == 400 and "HTTP 503" in refused.json()["errors"][0]["message"]
+    assert admin.post(f"{base}/test", json={"targets": [{"address": "ftp://x"}]}).status_code == 400
+    developer, _ = user(project, 2)
+    assert developer.post(f"{base}/test", json=_policy(receiver.url)).status_code == 403
+
+    policy_id = admin.post(base, json=_policy(receiver.url)).headers["Location"].rsplit("/", 1)[1]
+    dead = admin.post(base, json={**_policy("http://127.0.0.1:9/hook", ["PUSH_ARTIFACT"]), "name": "dead"})
+    dead_id = dead.headers["Location"].rsplit("/", 1)[1]
+    assert [p["name"] for p in admin.get(base, params={"q": "name=~ea"}).json()] == ["dead"]
+    assert admin.get(base, params={"q": "name=notify"}).headers["X-Total-Count"] == "1"
+    registry.push_image(f"{project}/app", make_image(layers=1), "v1")
+    delivered = wait_for(lambda: admin.get(f"{base}/{policy_id}/executions").json())
+    assert delivered[0]["status"] == "Success" and delivered[0]["extra_attrs"]["event_type"] == "PUSH_ARTIFACT"
+    assert delivered[0]["vendor_id"] == int(policy_id)
+    failed = wait_for(lambda: admin.get(f"{base}/{dead_id}/executions").json(), timeout=10)
+    assert failed[0]["status"] == "Error" and "given up after 3 attempts" in failed[0]["status_message"]
+    assert developer.get(f"{base}/{policy_id}/executions").headers["X-Total-Count"] == "1"
+    assert admin.get(f"{base}/999999/executions").status_code == 404
+    assert admin.delete(f"{base}/{policy_id}").status_code == 200
+    assert admin.get(f"{base}/{policy_id}/executions").status_code == 404

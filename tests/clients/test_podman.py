@@ -1,38 +1,12 @@
 """podman, a Docker-compatible CLI, doing the walkthrough's Harbor steps: login, tag, push, pull."""
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import tempfile
-from pathlib import Path
 
-import pytest
-
+from tests.clients.podman import Podman
 from tests.conftest import ADMIN
 from tests.support.admin import add_project
 from tests.support.images import make_image, write_oci_layout
-
-
-class Podman:
-    def __init__(self, home: Path) -> None:
-        binary = shutil.which("podman")
-        if binary is None:
-            pytest.fail("podman is not installed: apt-get install -y podman")
-        # podman refuses a run root longer than 50 characters: keep it short.
-        self.runroot = tempfile.mkdtemp(prefix="pm", dir="/tmp")
-        self.base = [binary, "--root", str(home / "storage"), "--runroot", self.runroot,
-                     "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "none"]
-        self.env = {**os.environ, "HOME": str(home), "REGISTRY_AUTH_FILE": str(home / "auth.json"),
-                    "XDG_RUNTIME_DIR": str(home / "xdg")}
-        (home / "xdg").mkdir(parents=True, exist_ok=True)
-        (home / "auth.json").write_text("{}")
-
-    def __call__(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        result = subprocess.run([*self.base, *args], capture_output=True, text=True, env=self.env, timeout=180)
-        if check and result.returncode != 0:
-            raise AssertionError(f"podman {' '.join(args)} failed:\n{result.stderr}")
-        return result
 
 
 def test_walkthrough_with_podman(fresh_berth, tmp_path):

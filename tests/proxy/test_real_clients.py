@@ -1,14 +1,16 @@
 """Real clients through Berth's proxy cache: skopeo through ``<project>/<repository>`` from a
-second Berth (type harbor, token auth), podman-style ``registries.conf`` mirrors, and containerd's
+second Berth (type harbor, token auth), ``registries.conf`` mirrors for skopeo and podman, and containerd's
 ``ctr --hosts-dir`` with one ``_default/hosts.toml`` reaching both upstreams through the mirror with ``ns``."""
 from __future__ import annotations
 
 import json
+import shutil
 from urllib.parse import unquote
 
 import pytest
 
 from tests.api.conftest import Api
+from tests.clients.podman import Podman
 from tests.clients.skopeo import Skopeo
 from tests.conftest import ADMIN
 from tests.proxy.conftest import make_proxy_project, proxy_settings
@@ -75,6 +77,29 @@ def test_skopeo_with_a_registries_conf_mirror(tmp_path, mirror, upstream, regist
     index = json.loads((tmp_path / "layout" / "index.json").read_text())
     assert index["manifests"][0]["digest"] == image.digest
     assert f"/v2/{registry_project}/conf/app/manifests/v1" in mirror.log()  # served by the mirror
+
+
+def test_podman_with_a_registries_conf_mirror(tmp_path, mirror, upstream, registry_project):
+    """podman pulls an upstream name through the mirror its registries.conf names.
+
+    The upstream asks for a login podman does not have, so the pull can only succeed
+    through Berth, which holds the endpoint's credentials."""
+    image = make_image(layers=2)
+    upstream.client.push_image("conf/pod", image, "v1")
+    podman = Podman(tmp_path / "podman")
+    conf = tmp_path / "registries.conf"
+    conf.write_text(f'[[registry]]\nlocation = "{upstream.host}"\ninsecure = true\n\n'
+                    f'[[registry.mirror]]\nlocation = "{mirror.host}/{registry_project}"\ninsecure = true\n')
+    podman.env["CONTAINERS_REGISTRIES_CONF"] = str(conf)
+    podman("pull", f"{upstream.host}/conf/pod:v1")
+    digest = podman("image", "inspect", "--format", "{{.Digest}}", f"{upstream.host}/conf/pod:v1").stdout.strip()
+    assert digest == image.digest
+    assert f"/v2/{registry_project}/conf/pod/manifests/v1" in mirror.log()
+    podman("rmi", "-a", "-f")
+    conf.write_text(f'[[registry]]\nlocation = "{upstream.host}"\ninsecure = true\n')  # no mirror: refused
+    direct = podman("pull", f"{upstream.host}/conf/pod:v1", check=False)
+    assert direct.returncode != 0 and "unauthorized" in direct.stderr.lower(), direct.stderr
+    shutil.rmtree(podman.runroot, ignore_errors=True)
 
 
 def test_containerd_pulls_both_upstreams_through_the_mirror_with_ns(tmp_path, containerd, mirror, upstream,  # noqa: F811

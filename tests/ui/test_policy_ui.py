@@ -11,26 +11,14 @@ from tests.conftest import ADMIN
 from tests.support.client import RegistryClient
 from tests.support.images import make_image
 from tests.support.server import BerthServer
-from tests.ui.test_ui import log_in, page, server, shot  # noqa: F401  (the fixtures)
-
-
-def _project(server: BerthServer, name: str) -> None:
-    response = requests.post(f"{server.url}/api/v2.0/projects", json={"project_name": name}, auth=ADMIN, timeout=5)
-    assert response.status_code == 201, response.text
-
-
-def _enter(page, server: BerthServer, hash_: str) -> None:
-    """Log in, wait for the projects list, then open a page by its address."""
-    log_in(page, server.url)
-    expect(page.get_by_role("heading", name="Projects")).to_be_visible()
-    page.goto(f"{server.url}/{hash_}")
+from tests.ui.test_ui import enter, log_in, make_project, page, server, shot  # noqa: F401  (the fixtures)
 
 
 def test_immutability_rule_refuses_a_moved_tag_until_deleted(server: BerthServer, page):  # noqa: F811
-    _project(server, "frozen")
+    make_project(server, "frozen")
     client = RegistryClient(server.url, ADMIN)
     client.push_image("frozen/app", make_image(), "v1")
-    _enter(page, server, "#/projects/frozen")
+    enter(page, server, "#/projects/frozen")
     page.get_by_role("link", name="Policy").click()
     expect(page.get_by_text("No immutability rules")).to_be_visible()
 
@@ -65,8 +53,8 @@ def test_immutability_rule_refuses_a_moved_tag_until_deleted(server: BerthServer
 
 
 def test_rule_errors_are_shown(server: BerthServer, page):  # noqa: F811
-    _project(server, "errs")
-    _enter(page, server, "#/projects/errs/policy")
+    make_project(server, "errs")
+    enter(page, server, "#/projects/errs/policy")
     page.get_by_label("Tag pattern").fill("v[")
     page.get_by_role("button", name="Add rule").click()
     expect(page.get_by_role("alert")).to_contain_text("'[' without ']'")  # the API's message, in place
@@ -74,11 +62,11 @@ def test_rule_errors_are_shown(server: BerthServer, page):  # noqa: F811
 
 
 def test_retention_policy_dry_run_lists_what_would_go(server: BerthServer, page):  # noqa: F811
-    _project(server, "kept")
+    make_project(server, "kept")
     client = RegistryClient(server.url, ADMIN)
     for n in range(3):
         client.push_image("kept/web", make_image(), f"v{n}")
-    _enter(page, server, "#/projects/kept/policy")
+    enter(page, server, "#/projects/kept/policy")
     expect(page.get_by_text("No retention policy")).to_be_visible()
     page.get_by_label("Retention rule").select_option("latestPushedK")
     page.get_by_label("Count").fill("1")
@@ -122,8 +110,8 @@ def test_gc_dry_run_history_log_and_schedule(server: BerthServer, page):  # noqa
     page.get_by_role("button", name="Run now").click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("Run garbage collection now?")
-    expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
-    dialog.get_by_role("button", name="Run now").click()
+    expect(dialog.get_by_role("button", name="Run now")).to_be_focused()  # the dialog names what Enter does
+    page.keyboard.press("Enter")
     expect(page.get_by_role("row").filter(has_text="MANUAL")).to_have_count(2)
     expect(page.get_by_role("row").filter(has_text="MANUAL").first.get_by_role("cell").nth(2)).to_have_text("Success")
 
