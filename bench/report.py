@@ -125,7 +125,7 @@ def _scale(scale: dict) -> list[str]:
     sizes = scale["sizes"]
     heads = [f"{s['tags']:,} tags / {s['repositories']:,} repos" for s in sizes]
     lines = ["## Cost as the registry grows", "",
-             f"p50 / p99 in ms at 16 connections as one registry grows: one repository of up to "
+             f"p50 / p99 in ms at 16 connections, from a small registry (every page of 100 full) to one repository of "
              f"{sizes[-1]['tags']:,} tags, up to {sizes[-1]['repositories']:,} repositories, and at the last size "
              f"{sizes[-1]['blob_links']:,} blob links. Target: the largest size within {SCALE_TARGET:g}× of the "
              "smallest (no scan grows with the data); Distribution on the requests it has. "

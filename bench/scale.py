@@ -1,9 +1,10 @@
 """The scale section: does a request cost more when the registry holds more?
 
-The same requests are measured at each size on the way from a registry of one image to
-one holding ``tags`` tags in one repository and ``repositories`` repositories (and, at
-the last size, ``blob_links`` blob links): the latency ratio of the largest to the
-smallest says whether a scan grows with the data. Distribution is measured on the
+The same requests are measured at each size, from a small registry (200 tags in one
+repository and 200 repositories: just enough that every page of 100 is full, so each
+answer is the same size at every size) to one holding ``tags`` tags in one repository
+and ``repositories`` repositories (and, at the last size, ``blob_links`` blob links):
+the latency ratio of the largest to the smallest says whether a scan grows with the data. Distribution is measured on the
 tags list and catalog figures at the same sizes. At the largest size, garbage
 collection and fsck are timed with their peak memory.
 """
@@ -32,11 +33,11 @@ class Scale:
 
     @classmethod
     def full(cls) -> "Scale":
-        return cls(sizes=((1, 1), (10_000, 1_000), (100_000, 10_000)), blob_links=1_000_000, seconds=3)
+        return cls(sizes=((200, 200), (10_000, 1_000), (100_000, 10_000)), blob_links=1_000_000, seconds=3)
 
     @classmethod
     def quick(cls) -> "Scale":
-        return cls(sizes=((1, 1), (500, 50)), blob_links=5_000, seconds=1)
+        return cls(sizes=((200, 200), (600, 400)), blob_links=5_000, seconds=1)
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,9 @@ import functools
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from registry.oci.digest import Digest
 from registry.core.references import orphaned_blobs, untagged_garbage
@@ -48,6 +49,25 @@ from storage.meta.references import Snapshot
 from storage.meta.store import MetaStore
 
 log = logging.getLogger("berth.gc")
+T = TypeVar("T")
+SWEEP_BATCH = 500  # stored blobs checked against the database per query
+
+
+def _among(kept: set[str]) -> Callable[[list[str]], Awaitable[set[str]]]:
+    async def among(batch: list[str]) -> set[str]:
+        return kept.intersection(batch)
+    return among
+
+
+async def _batches(items: AsyncIterator[T], size: int) -> AsyncIterator[list[T]]:
+    batch: list[T] = []
+    async for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 @dataclass(slots=True)
@@ -154,11 +174,15 @@ class GarbageCollector:
         refs = self.meta.references
         if not dry_run:
             await refs.clear_stale_claims()
-        replay = Replay(await refs.snapshot())
-        doomed = replay.delete_untagged(before) if untagged else []
+        # Only the untagged rule needs every reference in memory (it replays deletions);
+        # otherwise the database answers what is referenced, one batch of stored blobs at a time.
+        replay = Replay(await refs.snapshot()) if untagged else None
+        doomed = replay.delete_untagged(before) if replay is not None else []
+        referenced = refs.referenced_among
         if dry_run:
             report.manifests = [f"{repo}@{digest}" for repo, digest in doomed]
-            referenced = replay.referenced()
+            if replay is not None:  # what the run would keep once those manifests went
+                referenced = _among(replay.referenced())
         else:
             garbage = functools.partial(untagged_garbage, before=before)
             for repo, digest in doomed:
@@ -166,15 +190,16 @@ class GarbageCollector:
                     report.manifests.append(f"{repo}@{digest}")
                     if self.forget_manifest is not None:
                         self.forget_manifest(repo, digest)
-            referenced = await refs.referenced_digests()
-        async for digest, size, mtime in self.store.list():
-            if str(digest) in referenced or mtime >= before:
-                continue
-            if dry_run or await self._delete(digest, before):
-                report.blobs += 1
-                report.bytes += size
-            else:
-                report.kept_in_race += 1
+        async for batch in _batches(self.store.list(), SWEEP_BATCH):
+            keep = await referenced([str(digest) for digest, _, _ in batch])
+            for digest, size, mtime in batch:
+                if str(digest) in keep or mtime >= before:
+                    continue
+                if dry_run or await self._delete(digest, before):
+                    report.blobs += 1
+                    report.bytes += size
+                else:
+                    report.kept_in_race += 1
         log.info("gc: %s", report.summary())
         return report
 

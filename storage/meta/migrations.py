@@ -432,6 +432,14 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX webhook_executions_policy ON webhook_executions(policy_id);
         """,
     ),
+    (
+        13,
+        # Garbage collection asks, a batch of stored blobs at a time, whether each is a manifest
+        # anywhere: by digest alone, which the (repo, digest) key cannot answer without a scan.
+        """
+        CREATE INDEX manifests_digest ON manifests(digest);
+        """,
+    ),
 ]
 
 

@@ -12,7 +12,7 @@ again. A claim older than ``CLAIM_LEASE`` was left by a GC that died and is take
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from storage.meta.database import Database
@@ -76,10 +76,17 @@ class ReferenceQueries:
                 [tuple(r) for r in await tx.fetchall("SELECT repo, name, digest FROM tags")],
             )
 
-    async def referenced_digests(self) -> set[str]:
-        """Every digest a repository links or a manifest is or references: what GC keeps."""
+    async def referenced_among(self, digests: Sequence[str]) -> set[str]:
+        """Which of ``digests`` a repository links, a manifest is, or a manifest references:
+        what GC keeps, asked a batch at a time so that no set of every digest is ever built."""
+        if not digests:
+            return set()
+        marks = ",".join("?" * len(digests))
         rows = await self.db.fetchall(
-            "SELECT digest FROM blob_links UNION SELECT digest FROM manifests UNION SELECT child FROM manifest_refs"
+            f"SELECT digest FROM blob_links WHERE digest IN ({marks})"
+            f" UNION SELECT digest FROM manifests WHERE digest IN ({marks})"
+            f" UNION SELECT child FROM manifest_refs WHERE child IN ({marks})",
+            *digests, *digests, *digests,
         )
         return {r[0] for r in rows}
 
