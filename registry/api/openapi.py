@@ -338,7 +338,7 @@ def build(routes, prefix: str) -> dict:
                             "description": "From POST /c/login; writes also need the X-Harbor-CSRF-Token header"},
             },
             "responses": {f"E{code}": {"description": STATUS_TEXT[code], "content": _schema("Errors")}
-                          for code in (400, 401, 403, 404, 409, 412, 413)},
+                          for code in sorted({code for route in routes for code in _errors(route)})},
         },
     }
 

@@ -51,7 +51,9 @@ async def search_groups(request: web.Request) -> web.Response:
 
 async def create_group(request: web.Request) -> web.Response:
     await admin(request)
-    group_id = await ensure_group(request, await read_json(request))
+    body = await read_json(request)
+    body.pop("id", None)  # a new group's id is the registry's to choose, as in Harbor
+    group_id = await ensure_group(request, body)
     return created(f"/api/v2.0/usergroups/{group_id}")
 
 
