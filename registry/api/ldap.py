@@ -29,11 +29,15 @@ async def _directory(request: web.Request) -> LdapDirectory:
     return directory
 
 
+def _unreachable(exc: DirectoryUnavailable) -> RegistryError:
+    return RegistryError("UNAVAILABLE", f"the LDAP directory cannot be reached: {exc}", status=503)
+
+
 async def _ask(call, *args):
     try:
         return await asyncio.to_thread(call, *args)
     except DirectoryUnavailable as exc:
-        raise RegistryError("UNAVAILABLE", f"the LDAP directory cannot be reached: {exc}", status=503) from None
+        raise _unreachable(exc) from None
 
 
 async def ping(request: web.Request) -> web.Response:
@@ -74,7 +78,10 @@ async def import_users(request: web.Request) -> web.Response:
     if not names or len(names) > MAX_IMPORT or not all(isinstance(n, str) and 0 < len(n) <= 255 for n in names):
         raise bad_request(f"ldap_uid_list must hold 1-{MAX_IMPORT} user names")
     providers = _providers(request)
-    failed = [name for name in names if not await providers.import_user(name)]
+    try:
+        failed = [name for name in names if not await providers.import_user(name)]
+    except DirectoryUnavailable as exc:
+        raise _unreachable(exc) from None
     if failed:
         raise RegistryError("NOT_FOUND", "not in the directory, or the name belongs to another account: "
                             + ", ".join(failed), status=404)

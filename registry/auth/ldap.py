@@ -48,8 +48,14 @@ def _under(dn: str, base: str) -> bool:
     return same_dn(dn, base) or ("," in dn and _under(dn.split(",", 1)[1], base))
 
 
-def _first(entry: dict[str, Any], name: str) -> str:
-    value = entry.get(name)
+def _attributes(entry: dict[str, Any]) -> dict[str, Any]:
+    """An entry's attributes keyed in lower case: LDAP attribute names ignore case, so the
+    configured ``memberof`` must find the ``memberOf`` a server returns."""
+    return {name.lower(): value for name, value in entry.get("attributes", {}).items()}
+
+
+def _first(attributes: dict[str, Any], name: str) -> str:
+    value = attributes.get(name.lower())
     if isinstance(value, list):
         value = value[0] if value else ""
     return str(value) if value is not None else ""
@@ -93,7 +99,7 @@ class LdapDirectory:
                         size_limit=limit)
         except LDAPException as exc:
             raise DirectoryUnavailable(f"the search failed: {exc}") from None
-        return [(r["dn"], dict(r.get("attributes", {}))) for r in conn.response or [] if r.get("type") == "searchResEntry"]
+        return [(r["dn"], _attributes(r)) for r in conn.response or [] if r.get("type") == "searchResEntry"]
 
     def _users(self, conn: ldap3.Connection, uid_query: str, limit: int) -> list[DirectoryUser]:
         uid, membership = self.values["ldap_uid"], self.values["ldap_group_membership_attribute"]
@@ -102,7 +108,7 @@ class LdapDirectory:
                              [uid, "mail", "cn", "displayName", membership], limit)
         users = []
         for dn, attrs in found:
-            groups = attrs.get(membership) or []
+            groups = attrs.get(membership.lower()) or []
             users.append(DirectoryUser(dn, _first(attrs, uid), _first(attrs, "mail"),
                                        _first(attrs, "displayName") or _first(attrs, "cn"),
                                        tuple(map(str, groups if isinstance(groups, list) else [groups]))))
@@ -166,7 +172,7 @@ class LdapDirectory:
             conn.search(base, query, search_scope=scope, attributes=[attribute], size_limit=MAX_RESULTS)
         except LDAPException as exc:
             raise DirectoryUnavailable(f"the group search failed: {exc}") from None
-        return [(_first(r.get("attributes", {}), attribute) or r["dn"], r["dn"]) for r in conn.response or []
+        return [(_first(_attributes(r), attribute) or r["dn"], r["dn"]) for r in conn.response or []
                 if r.get("type") == "searchResEntry"]
 
     def search_groups(self, name: str = "", dn: str = "") -> list[tuple[str, str]]:

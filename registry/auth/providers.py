@@ -79,13 +79,11 @@ class IdentityProviders:
         directory = await self.directory()
         if directory is None:
             raise RegistryError("PRECONDITION", "LDAP is not configured", status=412)
+        found = await asyncio.to_thread(directory.lookup, username)  # unreachable: raises for a 503
+        if found is None:
+            return False
         try:
-            found = await asyncio.to_thread(directory.lookup, username)
-            if found is None:
-                return False
             await self.external.sign_in(await self._identity(directory, found))
-        except DirectoryUnavailable as exc:
-            raise directory_down(exc) from None
         except RegistryError as error:
             if error.status != 401:
                 raise

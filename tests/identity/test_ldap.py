@@ -219,5 +219,7 @@ def test_a_directory_that_is_down_or_silent_locks_out_no_local_account(slapd: Sl
         assert as_user(server, "local1", "Local-Pass-1").get("/users/current").status_code == 200
         assert admin.get("/users/current").status_code == 200
         assert token(server, *ADMIN, "repository:library/x:pull").status_code == 200
+        unreachable = admin.post("/ldap/users/import", json={"ldap_uid_list": ["erin"]})
+        assert unreachable.status_code == 503 and error_code(unreachable) == "UNAVAILABLE"
     finally:
         silent.close()

@@ -137,7 +137,8 @@ class Slapd(Daemon):
         self._tool("ldapdelete", dn + "\n")
 
     def settings(self, **extra) -> dict:
-        """Berth's ``ldap`` config section for this directory."""
+        """Berth's ``ldap`` config section for this directory; the membership attribute is left
+        at its default ``memberof``, which must find the ``memberOf`` slapd returns."""
         return {"url": self.url, "search_dn": SEARCH_DN, "search_password": SEARCH_PASSWORD, "base_dn": PEOPLE,
                 "uid": "uid", "timeout": 3, "group_base_dn": GROUPS, "group_attribute_name": "cn",
-                "group_membership_attribute": "memberOf", **extra}
+                **extra}
