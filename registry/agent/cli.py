@@ -27,7 +27,7 @@ from registry.agent.node import DEFAULT_ATTEMPTS, NodeAgent, PodResult
 from registry.agent.platform import Platform
 from registry.agent.pull_records import PullRecords, VerificationPolicy
 from registry.agent.progress import Progress, TerminalProgress, human_size
-from registry.agent.puller import Puller
+from registry.agent.puller import DOCKER_HUB_ENDPOINT, Puller
 from registry.agent.runtime import ImageRuntime
 from registry.oci.reference import ImageReference, ReferenceError
 from registry.agent.secret_yaml import DEFAULT_SERVER, render
@@ -113,7 +113,8 @@ def _cri(endpoint: str) -> ImageRuntime:
 def _runtime(args: argparse.Namespace) -> ImageRuntime:
     """The node's runtime over CRI with ``--runtime-endpoint``, else the agent's own OCI-layout store."""
     if args.runtime_endpoint is not None:
-        for option, value in (("--daemon-json", args.daemon_json), ("--platform", args.platform)):
+        for option, value in (("--daemon-json", args.daemon_json), ("--platform", args.platform),
+                              ("--docker-hub-endpoint", args.docker_hub_endpoint)):
             if value:
                 raise InputError(option, "applies to the agent's own image store; with --runtime-endpoint the "
                                          "runtime's configuration decides (containerd: hosts.toml, its platform)")
@@ -121,7 +122,8 @@ def _runtime(args: argparse.Namespace) -> ImageRuntime:
     daemon = load_daemon_config(args.daemon_json) if args.daemon_json else DaemonConfig()
     store = ContentStore(args.state)
     return LayoutRuntime(store, Puller(store, daemon=daemon, platform=_platform(args.platform),
-                                       progress=_progress(args)))
+                                       progress=_progress(args),
+                                       docker_hub=args.docker_hub_endpoint or DOCKER_HUB_ENDPOINT))
 
 
 def _watch(pod: PodSpec, event: Event) -> None:
@@ -350,6 +352,9 @@ def _add_image_store(parser: argparse.ArgumentParser) -> None:
     _add_endpoint(parser)
     parser.add_argument("--daemon-json", metavar="FILE", help="Docker daemon.json (insecure-registries, registry-mirrors)")
     parser.add_argument("--platform", help="os/architecture[/variant] to pick from indexes (default: this machine)")
+    parser.add_argument("--docker-hub-endpoint", metavar="URL",
+                        help=f"where Docker Hub images come from when no registry-mirror has them (default "
+                             f"{DOCKER_HUB_ENDPOINT}; an air-gapped node names its own registry here)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no pull progress on standard error")
     _add_state(parser)
 

@@ -48,12 +48,14 @@ async def login(request: web.Request) -> web.Response:
 async def callback(request: web.Request) -> web.Response:
     oidc = _oidc(request)
     if "error" in request.query:
+        request.app[AUTH].basic.record_failed_sign_in("oidc", request.remote or "")
         return _page(401, "Sign-in refused", f"The provider refused the sign-in: "
                                              f"{request.query.get('error_description') or request.query['error']}"[:500])
     try:
         principal = await oidc.finish(request.query.get("code", "")[:4096], request.query.get("state", "")[:512],
                                       request.cookies.get(PENDING_COOKIE, "")[:8192], _callback_url(request))
     except RegistryError as error:
+        request.app[AUTH].basic.record_failed_sign_in("oidc", request.remote or "")
         return _page(error.status, "Sign-in failed", error.message)
     auth = request.app[AUTH]
     auth.basic.record_login(principal, request.remote or "")

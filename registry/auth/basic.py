@@ -118,6 +118,13 @@ class BasicAuthenticator:
         self.record_login(login[0], client)
         return login
 
+    def record_failed_sign_in(self, source: str, client: str) -> None:
+        """A sign-in that failed before any user was named (an OIDC callback with a bad code or
+        state): audited under the source's name and counted against the address, like a wrong password."""
+        self.throttle.failed(f"addr:{client}")
+        metrics.auth_failed(source)
+        self.audit.record(source, "login_failed", source, source, "failure", client)
+
     def record_login(self, principal: Principal, client: str) -> None:
         """Audit a verified login (not each cached use of it), naming where it came from."""
         source = principal.source if principal.kind == "user" else principal.kind

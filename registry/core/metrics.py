@@ -160,7 +160,8 @@ def token_issued(kind: str) -> None:
 
 
 def auth_failed(kind: str) -> None:
-    """``kind``: password (a Basic login or token request) or token (a Bearer token refused)."""
+    """``kind``: password (a Basic login or token request), token (a Bearer token refused) or oidc
+    (a browser sign-in the callback refused)."""
     _metrics().auth_failures.labels(kind).inc()
 
 

@@ -7,6 +7,7 @@
 - Whenever the upstream fails (unreachable, 5xx, 429, a refused login, even a 404 for a
   tag it no longer has) and a copy is cached, the copy is served with a ``Warning``
   header and a log line; what was never cached gets the upstream's error in OCI form.
+- Processes sharing the database ask the upstream once between them, too (``proxy_claims``).
 - The ``Accept`` sent upstream is the manifest types the client asked for, or all that
   Berth serves when it asked for none (or only ``*/*``).
 - Fetched content is ordinary content: linked into the repository, held to the project's
@@ -32,6 +33,7 @@ from registry.core.links import BlobLinks
 from registry.core.manifests import ManifestService, StoredManifest
 from registry.core.names import project_of, split_stored_reference
 from registry.core.proxy_blobs import BlobFetch, BlobFetches
+from registry.core.proxy_claims import UpstreamClaims
 from registry.core.proxy_projects import ProxyProjects, upstream_repository
 from registry.core.quotas import QuotaService
 from registry.core.upstreams import UpstreamRegistries
@@ -79,14 +81,15 @@ def too_many(project: str, limit: int) -> RegistryError:
 
 class ProxyCache:
     def __init__(self, upstreams: UpstreamRegistries, proxies: ProxyProjects, manifests: ManifestService,
-                 links: BlobLinks, quotas: QuotaService, store: BlobStore, work_dir: Path, *,
-                 check_interval: float) -> None:
+                 links: BlobLinks, quotas: QuotaService, store: BlobStore, claims: UpstreamClaims,
+                 work_dir: Path, *, check_interval: float) -> None:
         self.upstreams = upstreams
         self.proxies = proxies
         self.manifests = manifests
         self.links = links
         self.quotas = quotas
         self.store = store
+        self.claims = claims
         self.check_interval = check_interval
         self.fetches = BlobFetches(store, work_dir)
         # (repo, tag) → (monotonic time the upstream was last asked, the Warning to serve until the next ask)
@@ -163,8 +166,9 @@ class ProxyCache:
         if digest is not None:
             if local is not None:
                 return local
-            return await self._shared(("manifest", repo, str(digest)), lambda: self._limited(
-                repo, lambda: self._fetch_manifest(endpoint, repo, str(digest), None, header)))
+            return await self._shared(("manifest", repo, str(digest)), lambda: self._claimed(
+                repo, str(digest), lambda: self._limited(
+                    repo, lambda: self._fetch_manifest(endpoint, repo, str(digest), None, header))))
         assert tag is not None
         checked = self._checked.get((repo, tag))
         if local is not None and checked is not None and time.monotonic() - checked[0] < self.check_interval:
@@ -176,8 +180,33 @@ class ProxyCache:
             self._checked.clear()
         self._checked[(repo, tag)] = (time.monotonic(), warning)
 
+    async def _claimed(self, repo: str, reference: str,
+                       fetch: Callable[[], Awaitable[StoredManifest]]) -> StoredManifest:
+        """``fetch`` a manifest not cached yet, unless another process is fetching it: then its copy."""
+        name = f"proxy-manifest:{repo}:{reference}"
+        found = await self.claims.hold_or_wait(name, lambda: self._local(repo, reference))
+        if found is not None:
+            return found
+        try:
+            return await fetch()
+        finally:
+            await self.claims.release(name)
+
     async def _revalidate(self, endpoint: EndpointRecord, repo: str, tag: str, local: StoredManifest | None,
                           accept: str) -> StoredManifest:
+        """The tag's manifest: fetched when cold; else, if no process asked this interval, checked."""
+        first = await self.claims.first_to_check(f"proxy-tag:{repo}:{tag}", self.check_interval)
+        if local is None:
+            fetched = await self._claimed(repo, tag, lambda: self._ask(endpoint, repo, tag, None, accept))
+            self._remember(repo, tag, None)
+            return fetched
+        if not first:  # another process asked the upstream within the interval
+            self._remember(repo, tag, None)
+            return local
+        return await self._ask(endpoint, repo, tag, local, accept)
+
+    async def _ask(self, endpoint: EndpointRecord, repo: str, tag: str, local: StoredManifest | None,
+                   accept: str) -> StoredManifest:
         """Ask the upstream (one HEAD) whether the tag still names the cached manifest; fetch if not."""
         try:
             slot = await self._take(repo)
@@ -247,15 +276,23 @@ class ProxyCache:
             raise RegistryError("UNAVAILABLE", "the upstream registry sent no size for the blob", status=502)
         return response.content_length
 
+    async def _stored(self, endpoint: EndpointRecord, repo: str, digest: Digest) -> BlobBody | None:
+        """The blob from the store when its bytes are there (held for another repository, or just
+        fetched by another process), linked into ``repo`` once the upstream grants it this one too."""
+        stored = await self.store.stat(digest)
+        if stored is None:
+            return None
+        size = await self.blob_size(endpoint, repo, digest)
+        if size != stored or not await self.links.link_fetched(repo, str(digest), size):
+            return None
+        return BlobBody(digest, size, self.store.local_path(digest), await self.store.redirect_url(digest), self.store)
+
     async def blob(self, endpoint: EndpointRecord, repo: str, digest: Digest) -> BlobBody:
         """A blob not cached in ``repo``: linked if its bytes are here, else fetched once for everyone."""
         client = await self._client(endpoint, repo)
-        stored = await self.store.stat(digest)
-        if stored is not None:  # held for another repository: the upstream must grant this one too
-            size = await self.blob_size(endpoint, repo, digest)
-            if size == stored and await self.links.link_fetched(repo, str(digest), size):
-                return BlobBody(digest, size, self.store.local_path(digest), await self.store.redirect_url(digest),
-                                self.store)
+        body = await self._stored(endpoint, repo, digest)
+        if body is not None:
+            return body
 
         async def open_response() -> aiohttp.ClientResponse:
             return await client.request("GET", f"blobs/{digest}")
@@ -263,10 +300,25 @@ class ProxyCache:
         async def commit(size: int) -> None:
             await self._store_fetched(fetch, size)
 
+        claim = f"proxy-blob:{digest}"
         fetch = self.fetches.current(digest)
         if fetch is None:
-            project = await self._take(repo)
-            fetch, started = self.fetches.join(digest, open_response, commit, lambda: self._release(project))
+            elsewhere = await self._shared(("claim", str(digest)), lambda: self.claims.hold_or_wait(
+                claim, lambda: self.store.stat(digest)))
+            if elsewhere is not None:  # another process fetched it meanwhile
+                body = await self._stored(endpoint, repo, digest)
+                if body is None:
+                    raise RegistryError("UNAVAILABLE", f"{digest} was collected as it arrived; try again", status=503)
+                return body
+            fetch = self.fetches.current(digest)
+        if fetch is None:
+            try:
+                project = await self._take(repo)
+            except RegistryError:
+                await self.claims.release(claim)
+                raise
+            fetch, started = self.fetches.join(digest, open_response, commit, lambda: self._release(project),
+                                               lambda: self.claims.release(claim))
             if not started:  # another request started it while the slot was taken
                 self._release(project)
         await fetch.started.wait()
@@ -298,6 +350,7 @@ class ProxyCache:
 
     async def close(self) -> None:
         await self.fetches.close()
+        await self.claims.close()
 
 
 def _digest_or_none(text: str | None) -> str | None:

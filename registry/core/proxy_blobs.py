@@ -181,9 +181,11 @@ class BlobFetches:
         return self._fetches.get(str(digest))
 
     def join(self, digest: Digest, open_response: Opener, commit: Callable[[int], Awaitable[None]],
-             on_transferred: Callable[[], None] = lambda: None) -> tuple[BlobFetch, bool]:
+             on_transferred: Callable[[], None] = lambda: None,
+             on_finished: Callable[[], Awaitable[None]] | None = None) -> tuple[BlobFetch, bool]:
         """The fetch of ``digest`` in flight (False), or a new one started with ``open_response`` (True),
-        which calls ``on_transferred`` once the upstream's part is over, however it ended."""
+        which calls ``on_transferred`` once the upstream's part is over and ``on_finished`` once the
+        blob is stored or given up, however it ended."""
         fetch = self._fetches.get(str(digest))
         if fetch is not None:
             return fetch, False
@@ -196,6 +198,8 @@ class BlobFetches:
                 await fetch.run(open_response, commit, on_transferred)
             finally:
                 self._fetches.pop(str(digest), None)
+                if on_finished is not None:
+                    await on_finished()
 
         task = asyncio.get_running_loop().create_task(run())
         self._tasks.add(task)

@@ -25,6 +25,7 @@ from registry.core.links import BlobLinks
 from registry.core.manifests import ManifestService
 from registry.core.projects import ProjectService
 from registry.core.proxy import ProxyCache
+from registry.core.proxy_claims import UpstreamClaims
 from registry.core.proxy_projects import ProxyProjects
 from registry.core.pulls import PullCounter
 from registry.core.quotas import QuotaService
@@ -81,7 +82,7 @@ def build_services(config: Config, meta: MetaStore, blob_store: BlobStore) -> Se
     blobs = BlobService(meta, blob_store, links)
     # The read path's hook: misses in proxy-cache projects are fetched from their upstreams.
     manifests.proxy = blobs.proxy = ProxyCache(upstreams, proxies, manifests, links, quotas, blob_store,
-                                               config.data_dir / "proxy-fetches",
+                                               UpstreamClaims(meta.jobs), config.data_dir / "proxy-fetches",
                                                check_interval=float(config["proxy.manifest_check_interval"]))
     projects = ProjectService(meta, auto_create=config["auth.auto_create_projects"])
     artifacts = ArtifactService(meta, blob_store, manifests, links)

@@ -11,7 +11,7 @@ import jwt
 import pytest
 import requests
 
-from tests.api.conftest import Api, error_code, unique
+from tests.api.conftest import Api, error_code, unique, wait_for
 from tests.conftest import ADMIN
 from tests.identity.conftest import oidc_server, oidc_sign_in
 from tests.support.oidc_provider import OidcProvider
@@ -59,11 +59,10 @@ def test_the_browser_flow_signs_in_with_pkce_and_makes_the_account(server: Berth
     assert (user["username"], user["email"], user["realname"]) == ("oscar", "oscar@berth.test", "Oscar Oidc")
     assert user["oidc_user_meta"]["subiss"].endswith("|sub-oscar") and len(user["oidc_user_meta"]["secret"]) >= 32
     assert [u["username"] for u in admin.get("/users", params={"username": "oscar"}).json()] == ["oscar"]
-    logins = admin.get("/audit-logs", params={"q": "operation=login,resource=oscar"})
-    assert logins.status_code == 200
+    assert wait_for(lambda: admin.get("/audit-logs", params={"q": "operation=login,resource=oscar"}).json())
 
 
-def test_the_callback_refuses_a_forged_or_foreign_sign_in(server: BerthServer):
+def test_the_callback_refuses_a_forged_or_foreign_sign_in(server: BerthServer, admin: Api):
     session = requests.Session()
     start = session.get(f"{server.url}/c/oidc/login", allow_redirects=False, timeout=10)
     consent = session.post(start.headers["Location"], data={"sub": "sub-paula"}, allow_redirects=False, timeout=10)
@@ -74,6 +73,9 @@ def test_the_callback_refuses_a_forged_or_foreign_sign_in(server: BerthServer):
     assert stranger.status_code == 401 and "sid" not in stranger.cookies
     denied = requests.get(f"{server.url}/c/oidc/callback", params={"error": "access_denied"}, timeout=10)
     assert denied.status_code == 401 and "access_denied" in denied.text
+    failed = wait_for(lambda: len(admin.get("/audit-logs", params={"q": "operation=login_failed,resource=oidc",
+                                                                   "page_size": 100}).json()) >= 3)
+    assert failed
 
 
 def test_the_cli_secret_is_a_password_for_clients_and_can_be_regenerated(server: BerthServer):

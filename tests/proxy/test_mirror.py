@@ -15,6 +15,7 @@ from tests.proxy.conftest import make_proxy_project, proxy_settings
 from tests.support.client import RegistryClient, error_codes
 from tests.support.images import OCI_INDEX, OCI_MANIFEST, make_image, sha256
 from tests.support.server import BerthServer, free_port
+from tests.walkthrough.agent import DEPLOYMENT, events, run_agent
 
 ACCEPT = {"Accept": f"{OCI_MANIFEST}, {OCI_INDEX}"}
 
@@ -92,4 +93,22 @@ async def test_the_node_agent_pulls_a_one_segment_name_through_registry_mirrors(
                       docker_hub=closed) as puller:
         result = await puller.pull(f"{name}:1.14")
     assert result.record.name == f"docker.io/library/{name}:1.14"
+    assert f"/v2/library/{name}/manifests/1.14 HTTP" in mirror.log()
+
+
+def test_berth_agent_run_pulls_a_public_deployment_through_the_daemon_json_mirror(tmp_path, mirror, hub_project,
+                                                                                  upstream):
+    """The command line, as a node runs it: a Deployment of ``<name>:1.14`` and a daemon.json with the mirror."""
+    name = f"nginx-{uuid.uuid4().hex[:8]}"
+    upstream.client.push_image(f"library/{name}", make_image(layers=1), "1.14")
+    (tmp_path / "daemon.json").write_text(json.dumps({"registry-mirrors": [mirror.mirror_url]}))
+    (tmp_path / "deployment.yaml").write_text(
+        DEPLOYMENT.replace("192.168.30.15/gxs-project/nginx:111", f"{name}:1.14")
+        .replace("      imagePullSecrets:\n      - name: harbor-pull-secret\n", ""))
+    code, report = run_agent(tmp_path / "node", str(tmp_path / "deployment.yaml"),
+                             "--daemon-json", str(tmp_path / "daemon.json"),
+                             "--docker-hub-endpoint", f"http://127.0.0.1:{free_port()}")  # Docker Hub: closed
+    assert code == 0, report
+    assert ("Pulled", f'Successfully pulled image "{name}:1.14"') in [
+        (reason, message.split(" in ")[0]) for reason, message in events(report)]
     assert f"/v2/library/{name}/manifests/1.14 HTTP" in mirror.log()

@@ -1,0 +1,79 @@
+"""One upstream request across every process that shares a database, not one per process.
+
+Within a process, concurrent pulls already share one fetch (``BlobFetches``, and the
+flights in ``ProxyCache``). Processes that share the database and the blob store —
+``--workers N`` on one machine, or several machines on PostgreSQL and S3 — would each
+still ask the upstream themselves, so the cross-process decisions are leases in the
+shared database (``leases``, as garbage collection holds its own):
+
+- a *fetch* claim per cold blob or manifest, held (and renewed) while the holder fetches
+  and let go when it has stored the content or failed. Another process that finds it held
+  waits until the content appears in the shared store and serves it from there; when the
+  holder fails, or dies and its claim expires, the next one takes it and asks the upstream
+  itself (reporting the upstream's answer to its own clients);
+- a *check* per proxied tag, taken for ``manifest_check_interval``: the process that takes
+  it sends the HEAD, every other serves the cached manifest until it expires.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from storage.meta.jobs import JobStore
+
+log = logging.getLogger("berth.proxy")
+T = TypeVar("T")
+CLAIM_SECONDS = 30.0  # a holder that died is taken over this long after its last renewal
+POLL_SECONDS = 0.1  # how often a waiting process looks for the holder's content
+
+
+class UpstreamClaims:
+    def __init__(self, jobs: JobStore) -> None:
+        self.jobs = jobs
+        self.holder = f"proxy-{uuid.uuid4().hex}"  # this process, as the leases name it
+        self._renewals: dict[str, asyncio.Task] = {}
+
+    async def hold_or_wait(self, name: str, ready: Callable[[], Awaitable[T | None]]) -> T | None:
+        """None once this process holds the fetch claim ``name`` (``release`` it when done);
+        what ``ready`` finds once another process's fetch has made the content available."""
+        while True:
+            if await self.jobs.take_lease(name, self.holder, CLAIM_SECONDS):
+                found = await ready()  # stored by a holder that let go just before
+                if found is not None:
+                    await self.jobs.release_lease(name, self.holder)
+                    return found
+                if name not in self._renewals:
+                    self._renewals[name] = asyncio.get_running_loop().create_task(self._renew(name))
+                return None
+            await asyncio.sleep(POLL_SECONDS)
+            found = await ready()
+            if found is not None:
+                return found
+
+    async def _renew(self, name: str) -> None:
+        while True:
+            await asyncio.sleep(CLAIM_SECONDS / 3)
+            try:
+                await self.jobs.take_lease(name, self.holder, CLAIM_SECONDS)
+            except Exception:  # the database is briefly away: the claim may lapse and be taken over
+                log.warning("proxy: renewing the claim %s failed", name, exc_info=True)
+
+    async def release(self, name: str) -> None:
+        renewal = self._renewals.pop(name, None)
+        if renewal is not None:
+            renewal.cancel()
+        try:
+            await self.jobs.release_lease(name, self.holder)
+        except Exception:  # it expires by itself
+            log.warning("proxy: releasing the claim %s failed", name, exc_info=True)
+
+    async def first_to_check(self, name: str, seconds: float) -> bool:
+        """True for the one process that should ask the upstream about ``name`` in the next ``seconds``."""
+        return await self.jobs.take_lease(name, self.holder, seconds)
+
+    async def close(self) -> None:
+        for name in list(self._renewals):
+            await self.release(name)
