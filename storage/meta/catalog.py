@@ -4,6 +4,12 @@ an index's references, storage usage per project.
 An *artifact* here is a manifest that is not only a platform entry of an index in the
 same repository (a tagged one still counts), which is what a person thinks of as one
 image, multi-platform or not.
+
+No list costs more as a repository grows: the platform entries that are hidden are read
+from the ``(repo, kind, child)`` index of references (none at all in a repository without
+indexes) rather than asked about row by row; pages walk the ``(repo, created, digest)``
+index in the order they are shown; the number of artifacts is the repository's own
+manifest count, kept up to date by every write, less the hidden entries.
 """
 from __future__ import annotations
 
@@ -13,11 +19,17 @@ from dataclasses import dataclass
 from storage.meta.database import Database
 from storage.meta.listing import ANY, EXACT, FUZZY, Column, Listing, QueryError, Term, compile_listing, like_pattern
 
-TOP_LEVEL = (
-    "(NOT EXISTS (SELECT 1 FROM manifest_refs x WHERE x.repo = m.repo AND x.child = m.digest"
-    " AND x.kind = 'manifest') OR EXISTS (SELECT 1 FROM tags t WHERE t.repo = m.repo AND t.digest = m.digest))"
-)
-_ARTIFACT_COUNT = f"(SELECT COUNT(*) FROM manifests m WHERE m.repo = r.name AND {TOP_LEVEL})"
+
+def _hidden(repo: str) -> str:
+    """The manifests of repository ``repo`` (an SQL expression) that are only an index's
+    platform entries: listed by an index there, and untagged."""
+    return ("SELECT x.child FROM manifest_refs x WHERE x.repo = " + repo + " AND x.kind = 'manifest'"
+            " AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.repo = x.repo AND t.digest = x.child)"
+            " AND EXISTS (SELECT 1 FROM manifests c WHERE c.repo = x.repo AND c.digest = x.child)")
+
+
+TOP_LEVEL = f"m.digest NOT IN ({_hidden('?')})"  # binds the repository once more
+_ARTIFACT_COUNT = f"(r.manifest_count - (SELECT COUNT(DISTINCT h.child) FROM ({_hidden('r.name')}) h))"
 _SUMMARY = (
     f"SELECT r.name, r.project, r.created, r.updated, r.pull_count, {_ARTIFACT_COUNT}, r.id, r.description"
     " FROM repositories r"
@@ -45,24 +57,24 @@ ARTIFACT_COLUMNS = {
     "pull_time": Column("m.pull_time", "time"),
     "labels": Column(member="EXISTS (SELECT 1 FROM artifact_labels l WHERE l.artifact_id = m.id AND l.label_id = ?)"),
 }
-_TAGGED = "EXISTS (SELECT 1 FROM tags t WHERE t.repo = m.repo AND t.digest = m.digest"
+_TAGGED = "m.digest IN (SELECT t.digest FROM tags t WHERE t.repo = ?"
 
 
-def _tag_condition(term: Term | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _tag_condition(repo: str, term: Term | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Harbor's ``tags`` filter: ``*`` tagged, ``nil`` untagged, ``~x`` a tag containing x,
-    ``x`` a tag named x, ``{x y}`` a tag named either."""
+    ``x`` a tag named x, ``{x y}`` a tag named either (answered from the tags' own index)."""
     if term is None:
         return (), ()
     if term.kind == EXACT and term.values[0] == "*":
-        return (_TAGGED + ")",), ()
+        return (_TAGGED + ")",), (repo,)
     if term.kind == EXACT and term.values[0] == "nil":
-        return ("NOT " + _TAGGED + ")",), ()
+        return ("NOT " + _TAGGED + ")",), (repo,)
     if term.kind == EXACT:
-        return (_TAGGED + " AND t.name = ?)",), term.values
+        return (_TAGGED + " AND t.name = ?)",), (repo, *term.values)
     if term.kind == FUZZY:
-        return (_TAGGED + " AND t.name LIKE ? ESCAPE '!')",), (like_pattern(term.values[0]),)
+        return (_TAGGED + " AND t.name LIKE ? ESCAPE '!')",), (repo, like_pattern(term.values[0]))
     if term.kind == ANY:
-        return (_TAGGED + f" AND t.name IN ({','.join('?' * len(term.values))}))",), term.values
+        return (_TAGGED + f" AND t.name IN ({','.join('?' * len(term.values))}))",), (repo, *term.values)
     raise QueryError("tags takes *, nil, a name, ~part or {name name}")
 
 
@@ -109,10 +121,14 @@ class CatalogQueries:
     async def artifacts(self, repo: str, listing: Listing) -> tuple[list[str], int]:
         """The digests of one page of the repository's artifacts, newest first unless
         ``listing`` orders otherwise, and how many match."""
-        where, args = _tag_condition(listing.term("tags"))
+        where, args = _tag_condition(repo, listing.term("tags"))
         query = compile_listing(listing.without("tags"), ARTIFACT_COLUMNS, "m.created DESC, m.digest ASC",
-                                ("m.repo = ?", TOP_LEVEL, *where), (repo, *args))
-        total = (await self.db.fetchone(f"SELECT COUNT(*) FROM manifests m WHERE {query.where}", *query.args))[0]
+                                ("m.repo = ?", TOP_LEVEL, *where), (repo, repo, *args))
+        if listing.terms:
+            total = (await self.db.fetchone(f"SELECT COUNT(*) FROM manifests m WHERE {query.where}", *query.args))[0]
+        else:  # every artifact: the kept count
+            row = await self.db.fetchone(f"SELECT {_ARTIFACT_COUNT} FROM repositories r WHERE r.name = ?", repo)
+            total = row[0] if row else 0
         rows = await self.db.fetchall(
             f"SELECT m.digest FROM manifests m WHERE {query.where} ORDER BY {query.order} LIMIT ? OFFSET ?",
             *query.args, listing.limit, listing.offset)

@@ -57,12 +57,13 @@ class ManifestStore:
             if check_references:
                 await self._check_references(tx, record)
             await self._repositories.ensure(tx, record.repo, project, now)
-            await tx.execute(
+            if await tx.execute(
                 f"INSERT INTO manifests ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL)"
                 " ON CONFLICT (repo, digest) DO NOTHING",
                 record.repo, record.digest, record.media_type, record.size, record.artifact_type,
                 record.subject, record.config_digest, record.annotations, now,
-            )
+            ):
+                await self._repositories.count_manifests(tx, record.repo, 1)
             await self._tags.point(tx, record.repo, tags, record.digest, now)
             await tx.executemany(
                 "INSERT INTO manifest_refs (repo, digest, child, kind, size) VALUES (?, ?, ?, ?, ?)"
@@ -187,7 +188,8 @@ class ManifestStore:
         await self._repositories.touch(tx, repo, now)  # tables in LOCK_ORDER from here on
         await tx.execute("DELETE FROM artifact_labels WHERE artifact_id IN"
                          " (SELECT id FROM manifests WHERE repo = ? AND digest = ?)", repo, digest)
-        await tx.execute("DELETE FROM manifests WHERE repo = ? AND digest = ?", repo, digest)
+        if await tx.execute("DELETE FROM manifests WHERE repo = ? AND digest = ?", repo, digest):
+            await self._repositories.count_manifests(tx, repo, -1)
         await self._tags.drop(tx, repo, digest)
         await tx.execute("DELETE FROM manifest_refs WHERE repo = ? AND digest = ?", repo, digest)
         await self._links.drop(tx, repo, [digest, *unlinked])

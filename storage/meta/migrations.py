@@ -440,6 +440,17 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX manifests_digest ON manifests(digest);
         """,
     ),
+    (
+        14,
+        # Artifact lists that cost the same in a repository of a hundred thousand: a kept
+        # manifest count for the total, pages in index order, index entries found by kind.
+        """
+        ALTER TABLE repositories ADD COLUMN manifest_count {bigint} NOT NULL DEFAULT 0;
+        UPDATE repositories SET manifest_count = (SELECT COUNT(*) FROM manifests m WHERE m.repo = repositories.name);
+        CREATE INDEX manifests_listing ON manifests(repo, created DESC, digest);
+        CREATE INDEX manifest_refs_kind ON manifest_refs(repo, kind, child);
+        """,
+    ),
 ]
 
 

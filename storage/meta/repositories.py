@@ -26,6 +26,11 @@ class RepositoryStore:
         """Mark the repository updated inside ``tx`` (and so lock its row)."""
         await tx.execute("UPDATE repositories SET updated = ? WHERE name = ?", now, name)
 
+    async def count_manifests(self, tx: Database, name: str, change: int) -> None:
+        """Keep the repository's manifest count (its artifact total's source) inside ``tx``,
+        whose repository row is locked already (``ensure`` or ``touch``)."""
+        await tx.execute("UPDATE repositories SET manifest_count = manifest_count + ? WHERE name = ?", change, name)
+
     async def get(self, name: str) -> RepositoryRecord | None:
         row = await self.db.fetchone(
             "SELECT name, project, created, updated, pull_count, id, description FROM repositories WHERE name = ?", name
