@@ -8,6 +8,7 @@ import { page } from "./lib/ui.js";
 import { artifactPage, artifactsPage } from "./pages/artifacts.js";
 import { auditLogPage, projectLogsPage } from "./pages/logs.js";
 import { gcPage } from "./pages/gc.js";
+import { labelsPage, projectLabelsPage } from "./pages/labels.js";
 import { membersPage } from "./pages/members.js";
 import { policyPage } from "./pages/policy.js";
 import { projectsPage } from "./pages/projects.js";
@@ -52,12 +53,14 @@ const ROUTES = [
   [/^#\/projects\/([^/]+)\/summary$/, (p) => summaryPage(p)],
   [/^#\/projects\/([^/]+)\/webhooks$/, (p) => webhooksPage(p)],
   [/^#\/projects\/([^/]+)\/logs$/, (p) => projectLogsPage(p)],
+  [/^#\/projects\/([^/]+)\/labels$/, (p) => projectLabelsPage(p)],
   [/^#\/projects\/([^/]+)\/repositories\/([^/]+)$/, (p, r) => artifactsPage(p, decodeURIComponent(r))],
   [/^#\/projects\/([^/]+)\/repositories\/([^/]+)\/artifacts\/([^/]+)$/, (p, r, d) => artifactPage(p, decodeURIComponent(r), d)],
   [/^#\/logs$/, () => auditLogPage()],
   [/^#\/users$/, () => usersPage()],
   [/^#\/registries$/, () => registriesPage()],
   [/^#\/gc$/, () => gcPage()],
+  [/^#\/labels$/, () => labelsPage()],
 ];
 
 async function loadUser() {

@@ -1,11 +1,12 @@
-// A repository's artifacts, and one artifact's tags.
-import { api } from "../lib/api.js";
+// A repository's artifacts, and one artifact's tags and labels.
+import { api, state } from "../lib/api.js";
 import { confirmAction } from "../lib/dialog.js";
 import { copyText, enc, h, registryHost, repoPath, size, toast, when } from "../lib/dom.js";
 import { go } from "../lib/nav.js";
 import { listView } from "../lib/list.js";
 import { actionButton, head, page } from "../lib/ui.js";
-import { projectBase } from "./project.js";
+import { artifactLabels, labelChip } from "./labels.js";
+import { getProject, projectBase } from "./project.js";
 
 const repoBase = (project, repo) => `${projectBase(project)}/repositories/${repoPath(repo)}`;
 const artifactsPath = (project, repo) => `/projects/${enc(project)}/repositories/${repoPath(repo)}/artifacts`;
@@ -13,6 +14,8 @@ const crumbs = (project, repo, ...more) => [h("a", { href: "#/projects" }, "Proj
   h("a", { href: projectBase(project) }, project), " / ", more.length ? h("a", { href: repoBase(project, repo) }, repo) : repo, ...more];
 const short = (digest) => digest.slice(0, 19);
 const tagNames = (a) => (a.tags.length ? a.tags.map((t) => t.name).join(", ") : "no tags");
+// Whether the signed-in user may push to the project, and so put labels on its artifacts and take them off.
+const mayLabel = (info) => state.user.sysadmin_flag || [1, 2, 4].includes(info.current_user_role_id);
 
 async function deleteArtifact(project, repo, a) {
   if (!await confirmAction(`Delete artifact ${short(a.digest)} of ${project}/${repo} (${tagNames(a)})? Its tags go with it.`,
@@ -26,11 +29,12 @@ export async function artifactsPage(project, repo) {
   const full = `${project}/${repo}`;
   const pullCommand = (a) => `docker pull ${registryHost()}/${full}${a.tags.length ? `:${a.tags[0].name}` : `@${a.digest}`}`;
   const list = listView({
-    path: artifactsPath(project, repo), label: "artifacts",
+    path: artifactsPath(project, repo), label: "artifacts", params: { with_label: "true" },
     search: { label: "Search by tag", params: (text) => ({ q: `tags=~${text}` }) },
     columns: [
       { title: "Digest", cell: (a) => h("a", { href: `${repoBase(project, repo)}/artifacts/${a.digest}`, title: a.digest }, h("code", {}, short(a.digest))) },
       { title: "Tags", cell: (a) => (a.tags.length ? a.tags.map((t) => h("span", { class: "tag" }, t.name)) : h("span", { class: "muted" }, "untagged")) },
+      { title: "Labels", cell: (a) => (a.labels.length ? h("span", { class: "label-chips" }, a.labels.map((l) => labelChip(l))) : "") },
       { title: "Type", cell: (a) => (a.references.length ? `${a.type} · ${a.references.length} platforms` : a.type) },
       { title: "Size", num: true, cell: (a) => size(a.size) },
       { title: "Pushed", cell: (a) => when(a.push_time) },
@@ -48,7 +52,7 @@ export async function artifactsPage(project, repo) {
 
 export async function artifactPage(project, repo, digest) {
   const path = `${artifactsPath(project, repo)}/${digest}`;
-  const artifact = await api("GET", path);
+  const [artifact, info] = await Promise.all([api("GET", `${path}?with_label=true`), getProject(project)]);
   const tags = listView({
     path: `${path}/tags`, label: "tags",
     search: { label: "Search tags", params: (text) => ({ q: `name=~${text}` }) },
@@ -75,5 +79,7 @@ export async function artifactPage(project, repo, digest) {
       h("dl", { class: "facts" }, h("dt", {}, "Digest"), h("dd", {}, h("code", {}, digest)),
         h("dt", {}, "Type"), h("dd", {}, artifact.type), h("dt", {}, "Size"), h("dd", {}, size(artifact.size)),
         h("dt", {}, "Pushed"), h("dd", {}, when(artifact.push_time)))),
+    artifactLabels({ path, projectId: info.project_id, artifact, mayLabel: mayLabel(info),
+      reload: () => api("GET", `${path}?with_label=true`) }),
     h("section", { class: "panel section", "aria-labelledby": "tags-title" }, h("h2", { id: "tags-title" }, "Tags"), tags.element));
 }

@@ -7,8 +7,8 @@ import { actionButton, head } from "../lib/ui.js";
 import { visibilityBadge } from "./projects.js";
 
 const TABS = [["summary", "Summary", "/summary"], ["repositories", "Repositories", ""], ["members", "Members", "/members"],
-  ["robots", "Robot accounts", "/robots"], ["webhooks", "Webhooks", "/webhooks"], ["logs", "Logs", "/logs"],
-  ["policy", "Policy", "/policy"]];
+  ["robots", "Robot accounts", "/robots"], ["webhooks", "Webhooks", "/webhooks"], ["labels", "Labels", "/labels"],
+  ["logs", "Logs", "/logs"], ["policy", "Policy", "/policy"]];
 
 export const projectBase = (project) => `#/projects/${enc(project)}`;
 export const getProject = (project) => api("GET", `/projects/${enc(project)}`);
