@@ -60,17 +60,31 @@ ARTIFACT_COLUMNS = {
 _TAGGED = "m.digest IN (SELECT t.digest FROM tags t WHERE t.repo = ?"
 
 
+def _tag_source(repo: str, term: Term | None) -> tuple[str, tuple[str, ...]]:
+    """What an artifact list reads: for a tag named exactly, that tag first and its manifest by
+    key — a join in that order, so that no planner walks a large repository in push order
+    looking for one row — else the repository's manifests."""
+    if _one_tag(term):
+        return "(SELECT t.digest AS digest FROM tags t WHERE t.repo = ? AND t.name = ?) f CROSS JOIN manifests m", \
+            (repo, term.values[0])
+    return "manifests m", ()
+
+
+def _one_tag(term: Term | None) -> bool:
+    return term is not None and term.kind == EXACT and term.values[0] not in ("*", "nil")
+
+
 def _tag_condition(repo: str, term: Term | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Harbor's ``tags`` filter: ``*`` tagged, ``nil`` untagged, ``~x`` a tag containing x,
     ``x`` a tag named x, ``{x y}`` a tag named either (answered from the tags' own index)."""
     if term is None:
         return (), ()
+    if _one_tag(term):
+        return ("m.digest = f.digest",), ()  # read from the tag: see _tag_source
     if term.kind == EXACT and term.values[0] == "*":
         return (_TAGGED + ")",), (repo,)
     if term.kind == EXACT and term.values[0] == "nil":
         return ("NOT " + _TAGGED + ")",), (repo,)
-    if term.kind == EXACT:
-        return (_TAGGED + " AND t.name = ?)",), (repo, *term.values)
     if term.kind == FUZZY:
         return (_TAGGED + " AND t.name LIKE ? ESCAPE '!')",), (repo, like_pattern(term.values[0]))
     if term.kind == ANY:
@@ -121,16 +135,17 @@ class CatalogQueries:
     async def artifacts(self, repo: str, listing: Listing) -> tuple[list[str], int]:
         """The digests of one page of the repository's artifacts, newest first unless
         ``listing`` orders otherwise, and how many match."""
+        source, source_args = _tag_source(repo, listing.term("tags"))
         where, args = _tag_condition(repo, listing.term("tags"))
         query = compile_listing(listing.without("tags"), ARTIFACT_COLUMNS, "m.created DESC, m.digest ASC",
-                                ("m.repo = ?", TOP_LEVEL, *where), (repo, repo, *args))
+                                ("m.repo = ?", TOP_LEVEL, *where), (*source_args, repo, repo, *args))
         if listing.terms:
-            total = (await self.db.fetchone(f"SELECT COUNT(*) FROM manifests m WHERE {query.where}", *query.args))[0]
+            total = (await self.db.fetchone(f"SELECT COUNT(*) FROM {source} WHERE {query.where}", *query.args))[0]
         else:  # every artifact: the kept count
             row = await self.db.fetchone(f"SELECT {_ARTIFACT_COUNT} FROM repositories r WHERE r.name = ?", repo)
             total = row[0] if row else 0
         rows = await self.db.fetchall(
-            f"SELECT m.digest FROM manifests m WHERE {query.where} ORDER BY {query.order} LIMIT ? OFFSET ?",
+            f"SELECT m.digest FROM {source} WHERE {query.where} ORDER BY {query.order} LIMIT ? OFFSET ?",
             *query.args, listing.limit, listing.offset)
         return [r[0] for r in rows], total
 

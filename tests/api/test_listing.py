@@ -78,6 +78,11 @@ def test_artifacts_filter_and_sort(admin, three, image_in):
     assert tags(admin.get(base, params={"q": "tags=~x", "sort": "push_time"})) == ["x1", "x2"]
     assert tags(admin.get(base, params={"q": "tags={x1 y1}", "sort": "push_time"})) == ["x1", "y1"]
     assert tags(admin.get(base, params={"q": "tags=*"})) == ["y1", "x2", "x1"]
+    one = admin.get(base, params={"q": "tags=x2"})
+    assert tags(one) == ["x2"] and one.headers["X-Total-Count"] == "1"
+    assert tags(admin.get(base, params={"q": "tags=x2,push_time=[2000-01-01 00:00:00~2999-01-01 00:00:00]"})) == ["x2"]
+    none = admin.get(base, params={"q": "tags=z9"})
+    assert none.json() == [] and none.headers["X-Total-Count"] == "0"
     ids = sorted(a["id"] for a in admin.get(base).json())
     assert tags(admin.get(base, params={"q": f"id=[{ids[1]}~]", "sort": "-id"})) == ["y1", "x2"]
     paged = admin.get(base, params={"page_size": 1, "page": 2, "sort": "push_time"})

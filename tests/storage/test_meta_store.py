@@ -7,6 +7,7 @@ import time
 import pytest
 
 from storage.meta import MetaStore
+from storage.meta.listing import ANY, EXACT, FUZZY, Listing, Term
 from storage.meta.migrations import MIGRATIONS
 from storage.meta.records import BlobChild, ManifestHolds, ManifestRecord, ManifestReference, PullEvent
 
@@ -252,3 +253,35 @@ async def test_a_conditional_delete_sees_the_tags_of_that_moment(meta):
     assert await meta.manifests.delete(REPO, sha(40), keep_blobs, only_if=untouched) is False
     assert await meta.manifests.get(REPO, sha(40)) is not None
     assert await meta.manifests.delete(REPO, sha(40), keep_blobs, only_if=lambda h: h.tags == ("keep-1",)) is True
+
+
+# --- artifact lists ----------------------------------------------------------------
+
+
+async def test_artifact_lists_count_and_filter_alike_whatever_the_order_of_writes(meta: MetaStore):
+    """The kept manifest count, the hidden platform entries and the tag filters (read from the
+    tags first for one exact name) give what a count of the rows would."""
+    repo = "library/listed"
+    for n in (1, 2, 3):
+        await meta.manifests.put(manifest(sha(n), repo=repo), "library", [f"v{n}"])
+    await meta.manifests.put(manifest(sha(4), repo=repo), "library", [])  # a platform entry, untagged
+    await meta.manifests.put(manifest(sha(5), repo=repo, media_type=INDEX, refs=[(sha(4), "manifest", 500),
+                                                                                 (sha(3), "manifest", 500)]),
+                             "library", ["multi"])
+    await meta.manifests.put(manifest(sha(1), repo=repo), "library", ["again"])  # no second row, no second count
+
+    async def listed(*terms: Term) -> tuple[set[str], int]:
+        digests, total = await meta.catalog.artifacts(repo, Listing(terms))
+        return set(digests), total
+
+    assert await listed() == ({sha(1), sha(2), sha(3), sha(5)}, 4)  # sha(4) only in the index; sha(3) tagged too
+    assert (await meta.catalog.repository(repo)).artifact_count == 4
+    assert await listed(Term("tags", EXACT, ("v2",))) == ({sha(2)}, 1)
+    assert await listed(Term("tags", EXACT, ("nope",))) == (set(), 0)
+    assert await listed(Term("tags", ANY, ("v1", "again", "multi"))) == ({sha(1), sha(5)}, 2)
+    assert await listed(Term("tags", FUZZY, ("v",))) == ({sha(1), sha(2), sha(3)}, 3)
+    assert await listed(Term("tags", EXACT, ("nil",))) == (set(), 0)
+    assert await meta.manifests.delete(repo, sha(5), lambda created, children: [])
+    assert await listed() == ({sha(1), sha(2), sha(3), sha(4)}, 4)  # its entry stands alone now
+    assert await meta.manifests.delete(repo, sha(4), lambda created, children: [])
+    assert (await meta.catalog.repository(repo)).artifact_count == 3
