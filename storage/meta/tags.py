@@ -49,7 +49,9 @@ class TagStore:
                 return {}
             sql += f" AND digest IN ({','.join('?' * len(wanted))})"
             args.extend(wanted)
-        rows = await self.db.fetchall(sql + " ORDER BY name", *args)
+        # Sorted here, not by the database: an ORDER BY name would let the planner walk the
+        # repository's every tag in name order instead of looking the digests up.
+        rows = sorted(await self.db.fetchall(sql, *args), key=lambda row: row[1])
         result: dict[str, list[tuple[str, float, float | None]]] = {}
         for digest, name, updated, pull_time in rows:
             result.setdefault(digest, []).append((name, updated, pull_time))
