@@ -10,3 +10,14 @@ export function roleIn(project, user) {
   if (user.sysadmin_flag) return SYSTEM_ADMIN;
   return ROLES[project.current_user_role_id] || (project.metadata.public === "true" ? "Public: pull only" : "—");
 }
+
+// Project roles from the most to the least rights (Harbor's ids: admin 1, maintainer 4, developer 2,
+// guest 3, limited guest 5); what a page offers is decided here, by one rule.
+const RANK = [1, 4, 2, 3, 5];
+
+// Whether `user` holds `role` or a higher one in `project` (a system administrator holds every role).
+export function atLeast(project, user, role) {
+  if (user.sysadmin_flag) return true;
+  const held = RANK.indexOf(project.current_user_role_id);
+  return held !== -1 && held <= RANK.indexOf(role);
+}

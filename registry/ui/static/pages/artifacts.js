@@ -1,5 +1,6 @@
 // A repository's artifacts, and one artifact's tags and labels.
 import { api, state } from "../lib/api.js";
+import { atLeast } from "../lib/roles.js";
 import { confirmAction } from "../lib/dialog.js";
 import { copyText, enc, h, registryHost, repoPath, size, toast, when } from "../lib/dom.js";
 import { go } from "../lib/nav.js";
@@ -15,7 +16,7 @@ const crumbs = (project, repo, ...more) => [h("a", { href: "#/projects" }, "Proj
 const short = (digest) => digest.slice(0, 19);
 const tagNames = (a) => (a.tags.length ? a.tags.map((t) => t.name).join(", ") : "no tags");
 // Whether the signed-in user may push to the project, and so put labels on its artifacts and take them off.
-const mayLabel = (info) => state.user.sysadmin_flag || [1, 2, 4].includes(info.current_user_role_id);
+const mayLabel = (info) => atLeast(info, state.user, 2);
 
 async function deleteArtifact(project, repo, a) {
   if (!await confirmAction(`Delete artifact ${short(a.digest)} of ${project}/${repo} (${tagNames(a)})? Its tags go with it.`,

@@ -2,6 +2,7 @@
 // project's own (its administrators and maintainers make them, on its Labels tab). One list and one
 // dialog serve both scopes; the chips show a label in its colour wherever it appears.
 import { api, apiPage, state } from "../lib/api.js";
+import { atLeast } from "../lib/roles.js";
 import { confirmAction, openDialog } from "../lib/dialog.js";
 import { h, showError, toast, when } from "../lib/dom.js";
 import { listView } from "../lib/list.js";
@@ -121,7 +122,7 @@ export async function labelsPage() {
 }
 
 // Whether the signed-in user may make, change and delete the project's labels (as the API allows).
-const mayManage = (info) => state.user.sysadmin_flag || [1, 4].includes(info.current_user_role_id);
+const mayManage = (info) => atLeast(info, state.user, 4);
 
 // A project's own labels.
 export async function projectLabelsPage(project) {

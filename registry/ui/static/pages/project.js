@@ -1,5 +1,6 @@
 // What every page of a project shares: crumbs, the heading with visibility and deletion, the tabs.
 import { api, state } from "../lib/api.js";
+import { atLeast } from "../lib/roles.js";
 import { confirmAction } from "../lib/dialog.js";
 import { enc, h, toast } from "../lib/dom.js";
 import { go, refresh } from "../lib/nav.js";
@@ -24,7 +25,7 @@ export function projectCrumbs(project) {
 }
 
 // Whether the signed-in user may change the project (its visibility, its deletion).
-const mayManage = (info) => state.user.sysadmin_flag || info.current_user_role_id === 1;
+const mayManage = (info) => atLeast(info, state.user, 1);
 
 // The project's heading: its name, its visibility, and (for those who may) the buttons that change them.
 export function projectHead(info) {
