@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.server import free_port
+from tests.support.server import free_port, free_ports
 
 PG_USER = "berth"
 PG_PASSWORD = "Berth-Test-Pg-1"
@@ -194,11 +194,12 @@ def start_seaweedfs() -> SeaweedFS:
     }]}
     (root / "s3.json").write_text(json.dumps(identities))
     (root / "data").mkdir()
-    s3 = free_port()
-    # Every listener on a port of its own choosing: the defaults would clash with anything else.
-    ports = [f"-{name}={free_port()}" for name in (
-        "master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port",
-        "filer.port.grpc", "s3.port.grpc", "debug.port", "metricsPort", "iam.port")]
+    # Every listener on a port of its own choosing (the defaults would clash with anything else),
+    # all different: two listeners given one port make weed exit.
+    names = ("master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port",
+             "filer.port.grpc", "s3.port.grpc", "debug.port", "metricsPort", "iam.port")
+    s3, *chosen = free_ports(len(names) + 1)
+    ports = [f"-{name}={port}" for name, port in zip(names, chosen)]
     log = root / "weed.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
