@@ -240,7 +240,8 @@ def immutable_rule(rule: Rule, project_id: int) -> dict[str, Any]:
 def retention_execution(record: RetentionExecutionRecord) -> dict[str, Any]:
     return {"id": record.id, "policy_id": record.policy_id, "status": record.status, "trigger": record.trigger,
             "dry_run": record.dry_run, "start_time": when(record.created),
-            "end_time": when(record.updated) if record.status != "Running" else None}
+            "end_time": when(record.updated) if record.status not in ("Running", "Stopping") else None,
+            "freed_bytes": record.freed_bytes}
 
 
 def retention_task(record: RetentionTaskRecord) -> dict[str, Any]:

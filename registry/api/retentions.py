@@ -74,6 +74,14 @@ async def run(request: web.Request) -> web.Response:
     return created(f"/api/v2.0/retentions/{policy_id}/executions/{execution_id}")
 
 
+async def stop(request: web.Request) -> web.Response:
+    policy_id, _ = await _policy(request, "update-project")
+    if field(await read_json(request), "action", str, "") != "stop":
+        raise bad_request('the only action is "stop"')
+    await request.app[SERVICES].retention.stop_execution(policy_id, path_id(request, "execution_id"))
+    return done()
+
+
 async def executions(request: web.Request) -> web.Response:
     policy_id, _ = await _policy(request, "read-members")
     page = page_of(request)

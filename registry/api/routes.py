@@ -161,6 +161,8 @@ ROUTES: list[Route] = [
           "retention", ok=201, errors=(400, 401, 403, 404), body="RetentionRun"),
     Route("GET", "/retentions/{retention_id}/executions", retentions.executions, "A policy's runs, newest first",
           "retention", errors=(400, 401, 403, 404), query=PAGED, returns="[RetentionExecution]"),
+    Route("PATCH", "/retentions/{retention_id}/executions/{execution_id}", retentions.stop,
+          "Stop a running retention execution", "retention", errors=(400, 401, 403, 404), body="RetentionStop"),
     Route("GET", "/retentions/{retention_id}/executions/{execution_id}/tasks", retentions.tasks,
           "What a run did, per repository", "retention", errors=(400, 401, 403, 404), query=PAGED,
           returns="[RetentionTask]"),

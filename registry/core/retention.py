@@ -15,7 +15,7 @@ import contextlib
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from registry.core.artifacts import Artifact, ArtifactService
 from registry.core.cron import last_due, valid_cron
@@ -23,6 +23,7 @@ from registry.core.errors import RegistryError, bad_request
 from registry.core.listing import Listing
 from registry.core.immutability import ImmutableTags
 from registry.core.records import MAX_ID
+from registry.core.references import freed_blobs
 from registry.core.selectors import REPOSITORY_DECORATIONS, TAG_DECORATIONS, Selector, all_select, parse_selectors
 from storage.meta.records import ProjectRecord
 from storage.meta.retention import RetentionExecutionRecord, RetentionPolicyRecord, RetentionTaskRecord
@@ -162,6 +163,23 @@ def _schedule_name(policy_id: int) -> str:
     return f"retention-{policy_id}"
 
 
+class Stopped(Exception):
+    """Someone asked the execution to stop (from any process): it ends between two deletions."""
+
+
+@dataclass(slots=True)
+class Freeing:
+    """What an execution deleted (or would): manifests as (repo, digest), and the size of every
+    digest they are or name, from which the bytes GC then frees are told."""
+
+    deleted: set[tuple[str, str]] = field(default_factory=set)
+    sizes: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: "Freeing") -> None:
+        self.deleted |= other.deleted
+        self.sizes.update(other.sizes)
+
+
 def decide(rules: list[RetentionRule], artifacts: list[Artifact], now: float) -> set[str]:
     """The digests the enabled rules retain among ``artifacts`` (immutability is checked apart)."""
     kept: set[str] = set()
@@ -235,50 +253,95 @@ class RetentionService:
         return execution_id
 
     async def _execute(self, execution_id: int, project_id: int, policy: Policy, dry_run: bool) -> None:
-        status = "Failed"
+        status, freeing = "Failed", Freeing()
         try:
             project = await self.meta.projects.by_id(project_id)
             if project is not None:
                 repos, _ = await self.meta.catalog.repositories(project.name, Listing(limit=1_000_000))
                 for summary in repos:
-                    await self._repository(execution_id, summary.name, policy.rules, dry_run)
+                    await self._repository(execution_id, summary.name, policy.rules, dry_run, freeing)
             status = "Succeed"
+        except Stopped:
+            status = "Stopped"
         except asyncio.CancelledError:
             status = "Stopped"
             raise
         except Exception:
             log.exception("retention execution %d failed", execution_id)
         finally:
-            await asyncio.shield(self.meta.retention.finish_execution(execution_id, status))
+            await asyncio.shield(self._finish(execution_id, status, freeing))
 
-    async def _repository(self, execution_id: int, repo: str, rules: list[RetentionRule], dry_run: bool) -> None:
+    async def _finish(self, execution_id: int, status: str, freeing: Freeing) -> None:
+        """Record the outcome and the bytes GC frees because of it: what nothing kept still uses."""
+        uses = await self.meta.references.uses_of(freeing.sizes)
+        freed = freed_blobs(freeing.sizes, freeing.deleted, uses)
+        await self.meta.retention.finish_execution(execution_id, status, sum(freeing.sizes[d] for d in freed))
+
+    async def _check_stop(self, execution_id: int) -> None:
+        if await self.meta.retention.stop_requested(execution_id):
+            raise Stopped
+
+    async def _repository(self, execution_id: int, repo: str, rules: list[RetentionRule], dry_run: bool,
+                          freeing: Freeing) -> None:
         inside = repo.split("/", 1)[1] if "/" in repo else repo
         applying = [r for r in rules if not r.disabled and all_select(r.repositories, inside)]
         if not applying:
             return
+        await self._check_stop(execution_id)
         started = time.time()
         found, _ = await self.artifacts.list(repo, Listing(limit=1_000_000), details=False)
         candidates = [a for a in found if a.subject is None]
         kept = decide(applying, candidates, started)
         kept |= {a.digest for a in candidates if any(t.immutable for t in a.tags)}
+        tagged = set(await self.meta.tags.by_digest(repo))
         lines, status = [], "Succeed"
-        for artifact in candidates:
-            tags = ",".join(t.name for t in artifact.tags) or "<untagged>"
-            if artifact.digest in kept:
-                lines.append(f"retained {repo}@{artifact.digest} ({tags})")
+        try:
+            for artifact in candidates:
+                tags = ",".join(t.name for t in artifact.tags) or "<untagged>"
+                if artifact.digest in kept:
+                    lines.append(f"retained {repo}@{artifact.digest} ({tags})")
+                    continue
+                await self._check_stop(execution_id)
+                going = await self._footprint(repo, artifact.digest, tagged)
+                if dry_run:
+                    freeing.add(going)
+                    lines.append(f"would delete {repo}@{artifact.digest} ({tags}), {artifact.size} bytes")
+                    continue
+                try:
+                    await self._delete(repo, artifact)
+                    freeing.add(going)
+                    lines.append(f"deleted {repo}@{artifact.digest} ({tags}), {artifact.size} bytes")
+                except RegistryError as error:  # pushed over, immutable meanwhile, or already gone: kept
+                    lines.append(f"kept {repo}@{artifact.digest} ({tags}): {error.message}")
+                    status = "Failed" if error.status >= 500 else status
+        except Stopped:
+            lines.append("stopped")
+            status = "Stopped"
+            raise
+        finally:
+            await asyncio.shield(self.meta.retention.add_task(
+                execution_id, repo, status, len(candidates), sum(1 for a in candidates if a.digest in kept),
+                "\n".join(lines) + "\n", started))
+
+    async def _footprint(self, repo: str, digest: str, tagged: set[str]) -> Freeing:
+        """The manifests deleting an artifact removes (those of its platform manifests nothing
+        else holds, its referrers) and the digests they name, read before it goes."""
+        going = Freeing()
+        pending = [digest]
+        while pending:
+            current = pending.pop()
+            record = await self.meta.manifests.get(repo, current)
+            if record is None or (repo, current) in going.deleted:
                 continue
-            if dry_run:
-                lines.append(f"would delete {repo}@{artifact.digest} ({tags}), {artifact.size} bytes")
-                continue
-            try:
-                await self._delete(repo, artifact)
-                lines.append(f"deleted {repo}@{artifact.digest} ({tags}), {artifact.size} bytes")
-            except RegistryError as error:  # pushed over, immutable meanwhile, or already gone: kept
-                lines.append(f"kept {repo}@{artifact.digest} ({tags}): {error.message}")
-                status = "Failed" if error.status >= 500 else status
-        await self.meta.retention.add_task(execution_id, repo, status, len(candidates),
-                                           sum(1 for a in candidates if a.digest in kept),
-                                           "\n".join(lines) + "\n", started)
+            going.deleted.add((repo, current))
+            going.sizes[current] = record.size
+            for ref in await self.meta.manifests.references(repo, current):
+                going.sizes[ref.digest] = ref.size
+                if ref.kind == "manifest" and ref.digest not in tagged and all(
+                        (repo, parent) in going.deleted for parent in await self.meta.manifests.parents(repo, ref.digest)):
+                    pending.append(ref.digest)
+            pending += [r.digest for r in await self.meta.manifests.referrers(repo, current)]
+        return going
 
     async def _delete(self, repo: str, artifact: Artifact) -> None:
         """Delete an artifact with the referrers that hang on it, unless a push tagged it meanwhile."""
@@ -290,6 +353,14 @@ class RetentionService:
     async def executions(self, policy_id: int, offset: int, limit: int) -> tuple[list[RetentionExecutionRecord], int]:
         await self.get(policy_id)
         return await self.meta.retention.executions(policy_id, offset, limit)
+
+    async def stop_execution(self, policy_id: int, execution_id: int) -> None:
+        """Ask a running execution to stop; whichever process runs it ends it at its next step."""
+        execution = await self.meta.retention.execution(policy_id, execution_id)
+        if execution is None:
+            raise RegistryError("NOT_FOUND", f"execution {execution_id} not found", status=404)
+        if not await self.meta.retention.request_stop(execution_id):
+            raise bad_request(f"execution {execution_id} is not running ({execution.status})")
 
     async def tasks(self, policy_id: int, execution_id: int) -> list[RetentionTaskRecord]:
         if await self.meta.retention.execution(policy_id, execution_id) is None:

@@ -451,6 +451,13 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX manifest_refs_kind ON manifest_refs(repo, kind, child);
         """,
     ),
+    (
+        15,
+        # A retention run records the bytes garbage collection frees because of it.
+        """
+        ALTER TABLE retention_executions ADD COLUMN freed_bytes {bigint} NOT NULL DEFAULT 0;
+        """,
+    ),
 ]
 
 

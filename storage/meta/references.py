@@ -63,6 +63,19 @@ class Snapshot:
     tags: list[tuple[str, str, str]]  # repo, tag, digest
 
 
+@dataclass(slots=True)
+class BlobUses:
+    """Every use of some digests at one moment: what decides whether deleting some manifests
+    leaves them unreferenced, so that GC would free them."""
+
+    links: list[tuple[str, str, float]]  # repo, digest, linked
+    manifests: list[tuple[str, str, float]]  # repo, digest, created
+    refs: list[tuple[str, str, str]]  # repo, manifest digest, child
+
+
+USES_BATCH = 300  # digests asked about per query
+
+
 class ReferenceQueries:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -89,6 +102,22 @@ class ReferenceQueries:
             *digests, *digests, *digests,
         )
         return {r[0] for r in rows}
+
+    async def uses_of(self, digests: Iterable[str]) -> BlobUses:
+        """Where each of ``digests`` is linked, is a manifest, or is named by a manifest."""
+        wanted = sorted(set(digests))
+        uses = BlobUses([], [], [])
+        for start in range(0, len(wanted), USES_BATCH):
+            batch = wanted[start:start + USES_BATCH]
+            marks = ",".join("?" * len(batch))
+            async with self.db.transaction() as tx:  # one view of the three tables per batch
+                uses.links += [tuple(r) for r in await tx.fetchall(
+                    f"SELECT repo, digest, created FROM blob_links WHERE digest IN ({marks})", *batch)]
+                uses.manifests += [tuple(r) for r in await tx.fetchall(
+                    f"SELECT repo, digest, created FROM manifests WHERE digest IN ({marks})", *batch)]
+                uses.refs += [tuple(r) for r in await tx.fetchall(
+                    f"SELECT repo, digest, child FROM manifest_refs WHERE child IN ({marks})", *batch)]
+        return uses
 
     async def begin_blob_deletion(self, digest: str) -> bool:
         """Claim an unreferenced blob for deletion; False when it is referenced or claimed."""

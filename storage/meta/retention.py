@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from storage.meta.database import Conflict, Database
 
-_EXECUTION = "id, policy_id, status, trigger, dry_run, created, updated"
+_EXECUTION = "id, policy_id, status, trigger, dry_run, created, updated, freed_bytes"
 _TASK = "id, execution_id, repository, status, total, retained, log, created, updated"
 
 
@@ -23,11 +23,12 @@ class RetentionPolicyRecord:
 class RetentionExecutionRecord:
     id: int
     policy_id: int
-    status: str  # Running, Succeed, Failed, Stopped
+    status: str  # Running, Stopping, Succeed, Failed, Stopped
     trigger: str  # MANUAL, SCHEDULE
     dry_run: bool
     created: float
     updated: float
+    freed_bytes: int  # what GC frees because of the deletions (or would, for a dry run)
 
 
 @dataclass(slots=True)
@@ -98,9 +99,19 @@ class RetentionStore:
         )
         return row[0]
 
-    async def finish_execution(self, execution_id: int, status: str) -> None:
-        await self.db.execute("UPDATE retention_executions SET status = ?, updated = ? WHERE id = ?",
-                              status, time.time(), execution_id)
+    async def finish_execution(self, execution_id: int, status: str, freed_bytes: int) -> None:
+        await self.db.execute("UPDATE retention_executions SET status = ?, freed_bytes = ?, updated = ? WHERE id = ?",
+                              status, freed_bytes, time.time(), execution_id)
+
+    async def request_stop(self, execution_id: int) -> bool:
+        """Mark a running execution to be stopped; False when it is not running."""
+        return bool(await self.db.execute(
+            "UPDATE retention_executions SET status = 'Stopping', updated = ? WHERE id = ? AND status = 'Running'",
+            time.time(), execution_id))
+
+    async def stop_requested(self, execution_id: int) -> bool:
+        row = await self.db.fetchone("SELECT status FROM retention_executions WHERE id = ?", execution_id)
+        return row is not None and row[0] == "Stopping"
 
     async def executions(self, policy_id: int, offset: int, limit: int) -> tuple[list[RetentionExecutionRecord], int]:
         rows = await self.db.fetchall(

@@ -2,17 +2,18 @@
 deletes, counting per artifact, immutable tags kept whole, index children following their index."""
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
 
 import pytest
 
-from tests.api.conftest import error_code
+from tests.api.conftest import Api, error_code, unique, wait_for
 from tests.conftest import ADMIN
 from tests.reliability.support import assert_image_intact
 from tests.support.client import RegistryClient
-from tests.support.images import make_image, make_index
+from tests.support.images import Image, make_image, make_index, sha256
 
 
 def _selectors(tags: str = "**", repos: str = "**", untagged: bool = False) -> dict:
@@ -212,3 +213,89 @@ def test_retention_racing_pushes_keeps_everything_it_should(admin, project, regi
     assert len(kept) >= 5
     for tag, image in kept.items():
         assert_image_intact(registry, repo, tag, image)
+
+
+def _beside_layer_of(base: Image, size: int) -> Image:
+    """A new image whose first layer is ``base``'s first layer."""
+    own = make_image(layers=1, layer_size=size)
+    doc = json.loads(own.manifest)
+    doc["layers"].insert(0, json.loads(base.manifest)["layers"][0])
+    shared = base.layers[0]
+    return Image(own.config, [shared, *own.layers], json.dumps(doc).encode(), own.media_type,
+                 {**own.blobs, sha256(shared): shared})
+
+
+def _gc_now(server) -> str:
+    admin = Api(server.url, ADMIN)
+    started = admin.post("/system/gc/schedule", json={"schedule": {"type": "Manual"},
+                                                      "parameters": {"delete_untagged": False, "dry_run": False}})
+    assert started.status_code == 201, started.text
+    run_id = started.headers["Location"].rsplit("/", 1)[1]
+    deadline = time.monotonic() + 20
+    while admin.get(f"/system/gc/{run_id}").json()["job_status"] == "Running" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return admin.get(f"/system/gc/{run_id}/log").text
+
+
+def test_a_run_says_how_many_bytes_gc_then_frees(fresh_berth):
+    """Counted once per blob: what a deleted artifact shares with a kept one, or with another
+    project, is not freed; the dry run, the run and the GC that follows agree to the byte."""
+    server = fresh_berth(settings={"gc": {"grace": 0}})
+    admin, registry = Api(server.url, ADMIN), RegistryClient(server.url, ADMIN)
+    project, other = unique(), unique()
+    for name in (project, other):
+        assert admin.post("/projects", json={"project_name": name}).status_code == 201
+    repo = f"{project}/app"
+    everywhere = make_image(layers=1, layer_size=3000)
+    registry.push_image(f"{other}/copy", everywhere, "v1")
+    registry.push_image(repo, everywhere, "old-shared")
+    only_here = make_image(layers=2, layer_size=5000)
+    registry.push_image(repo, only_here, "old-own")
+    time.sleep(0.02)
+    newest = _beside_layer_of(only_here, 4000)
+    registry.push_image(repo, newest, "new")
+    policy_id = _create(admin, project, _rule("latestPushedK", 1))
+    freed = len(only_here.manifest) + len(only_here.config) + len(only_here.layers[1])
+
+    dry, _, dry_log = _execute(admin, policy_id, dry_run=True)
+    assert set(re.findall(r"would delete \S+@(\S+)", dry_log)) == {everywhere.digest, only_here.digest}
+    assert dry["freed_bytes"] == freed
+    assert "0 manifest(s) and 0 blob(s), 0 bytes" in _gc_now(server)  # a dry run frees nothing
+    run, _, _ = _execute(admin, policy_id, dry_run=False)
+    assert run["status"] == "Succeed" and run["freed_bytes"] == freed
+    assert f"deleted 0 manifest(s) and 3 blob(s), {freed} bytes" in _gc_now(server)
+    assert_image_intact(registry, repo, "new", newest)
+    assert_image_intact(registry, f"{other}/copy", "v1", everywhere)
+
+
+def test_a_run_stops_when_asked_and_deletes_no_more(admin, project, registry):
+    repos = [f"{project}/r{i:02}" for i in range(20)]
+    for repo in repos:
+        for n in range(4):
+            registry.push_image(repo, make_image(layers=1, layer_size=900 + n), f"t{n}")
+    policy_id = _create(admin, project, _rule("latestPushedK", 0))
+    started = admin.post(f"/retentions/{policy_id}/executions", json={"dry_run": False})
+    execution = started.headers["Location"].rsplit("/", 1)[1]
+    assert wait_for(lambda: admin.get(f"/retentions/{policy_id}/executions/{execution}/tasks").json(), 10)
+    stopping = admin("PATCH", f"/retentions/{policy_id}/executions/{execution}", json={"action": "stop"})
+    assert stopping.status_code == 200, stopping.text
+    status = wait_for(lambda: next(e["status"] for e in admin.get(f"/retentions/{policy_id}/executions").json()
+                                   if e["id"] == int(execution)) in ("Stopped",))
+    assert status, "the execution did not stop"
+
+    def remaining() -> int:
+        return sum(len(registry.get(f"/v2/{repo}/tags/list").json().get("tags") or []) for repo in repos)
+
+    left = remaining()
+    assert 0 < left < 80  # it had begun, and it stopped before the end
+    time.sleep(1)
+    assert remaining() == left
+    tasks = admin.get(f"/retentions/{policy_id}/executions/{execution}/tasks").json()
+    assert 0 < len(tasks) < len(repos)  # repositories after the stop are not started
+    assert {t["status"] for t in tasks} <= {"Succeed", "Stopped"}
+    again = admin("PATCH", f"/retentions/{policy_id}/executions/{execution}", json={"action": "stop"})
+    assert again.status_code == 400 and "not running (Stopped)" in again.json()["errors"][0]["message"]
+    wrong = admin("PATCH", f"/retentions/{policy_id}/executions/{execution}", json={"action": "pause"})
+    assert wrong.status_code == 400 and error_code(wrong) == "BAD_REQUEST"
+    missing = admin("PATCH", f"/retentions/{policy_id}/executions/99999999", json={"action": "stop"})
+    assert missing.status_code == 404
