@@ -2,6 +2,7 @@
 and helpers to make users, projects and images over HTTP."""
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from collections.abc import Callable
@@ -12,6 +13,7 @@ import requests
 from tests.conftest import ADMIN
 from tests.support.client import RegistryClient
 from tests.support.images import make_image
+from tests.support.cluster import BalancedCluster
 from tests.support.server import BerthServer
 
 SETTINGS = {
@@ -65,8 +67,16 @@ def wait_for(check: Callable[[], object], timeout: float = 6.0):
 
 
 @pytest.fixture(scope="package")
-def server(tmp_path_factory: pytest.TempPathFactory):
-    berth = BerthServer(tmp_path_factory.mktemp("api") / "data", settings=SETTINGS).start()
+def server(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest):
+    """With ``BERTH_TEST_STACK=scale``, two processes on PostgreSQL and SeaweedFS behind nginx, so
+    that the policy tests see rules and runs written through one process act in the other."""
+    if os.environ.get("BERTH_TEST_STACK") == "scale":
+        postgres, seaweedfs = request.getfixturevalue("postgres"), request.getfixturevalue("seaweedfs")
+        settings = {**SETTINGS, "database": {"driver": "postgres", "dsn": postgres.create_database()},
+                    "storage": {"driver": "s3", "s3": seaweedfs.s3_settings(prefix="api/")}}
+        berth = BalancedCluster(tmp_path_factory.mktemp("api-cluster"), settings).start()
+    else:
+        berth = BerthServer(tmp_path_factory.mktemp("api") / "data", settings=SETTINGS).start()
     yield berth
     berth.stop()
 
