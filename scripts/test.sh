@@ -22,8 +22,9 @@ if [ $# -gt 0 ]; then
 fi
 python -m pytest -q -p no:cacheprovider
 # The integration tests, tag retention and tag immutability once more on the scale-out stack:
-# two Berth processes on PostgreSQL and SeaweedFS behind a round-robin nginx. (The bad-input, malformed-HTTP and raw-framing upload
-# tests stay out of this pass: nginx answers malformed requests itself and re-frames bodies.)
+# two Berth processes on PostgreSQL and SeaweedFS behind a round-robin nginx. (The bad-input,
+# malformed-HTTP and raw-framing upload tests stay out of this pass: nginx answers malformed
+# requests itself and re-frames bodies.)
 BERTH_TEST_STACK=scale exec python -m pytest -q -p no:cacheprovider tests/distribution tests/clients/test_skopeo.py \
   tests/api/test_retention.py tests/api/test_immutable_tags.py \
   --ignore=tests/distribution/test_bad_input.py --ignore=tests/distribution/test_malformed_http.py \
