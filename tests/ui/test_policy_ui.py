@@ -72,7 +72,7 @@ def test_retention_policy_dry_run_lists_what_would_go(server: BerthServer, page)
     page.get_by_label("Count").fill("1")
     page.get_by_label("Tags matching").fill("**")
     page.get_by_role("button", name="Create policy").click()
-    expect(page.get_by_role("cell", name="Retain the most recently pushed 1 artifacts")).to_be_visible()
+    expect(page.get_by_role("cell", name="Retain the most recently pushed 1 artifacts", exact=True)).to_be_visible()
 
     page.get_by_role("button", name="Dry run").click()
     task = page.get_by_role("row").filter(has_text="kept/web")
@@ -128,3 +128,58 @@ def test_gc_dry_run_history_log_and_schedule(server: BerthServer, page):  # noqa
     page.reload()
     expect(page.get_by_test_id("gc-schedule")).to_contain_text("Daily")
     expect(page.get_by_label("Schedule type")).to_have_value("Daily")
+
+
+def test_retention_rules_schedule_and_policy_are_edited_in_place(server: BerthServer, page):  # noqa: F811
+    make_project(server, "tidy")
+    client = RegistryClient(server.url, ADMIN)
+    for n in range(3):
+        client.push_image("tidy/api", make_image(layers=1, layer_size=3000 + n), f"v{n}")
+    enter(page, server, "#/projects/tidy/policy")
+    page.get_by_label("Retention rule").select_option("latestPushedK")
+    page.get_by_label("Count").fill("1")
+    page.get_by_role("button", name="Create policy").click()
+    expect(page.get_by_role("cell", name="Retain the most recently pushed 1 artifacts", exact=True)).to_be_visible()
+
+    page.get_by_label("Retention rule").select_option("always")
+    page.get_by_label("Tags matching").fill("v0")
+    page.get_by_label("Repositories matching").fill("api")
+    page.get_by_label("Untagged artifacts too").check()
+    page.get_by_role("button", name="Add retention rule").click()
+    second = page.get_by_role("row").filter(has_text="Retain always")
+    expect(second).to_contain_text("v0")
+    expect(second).to_contain_text("Included")
+    policy_id = requests.get(f"{server.url}/api/v2.0/projects/tidy", auth=ADMIN, timeout=5).json()["metadata"]["retention_id"]
+    policy = requests.get(f"{server.url}/api/v2.0/retentions/{policy_id}", auth=ADMIN, timeout=5).json()
+    assert [r["template"] for r in policy["rules"]] == ["latestPushedK", "always"]
+    assert policy["rules"][1]["scope_selectors"]["repository"][0]["pattern"] == "api"
+
+    page.get_by_label("Schedule").fill("every night")
+    page.get_by_role("button", name="Save schedule").click()
+    expect(page.get_by_role("alert")).to_contain_text("six fields")  # the API's message, in place
+    page.get_by_label("Schedule").fill("0 0 3 * * *")
+    page.get_by_role("button", name="Save schedule").click()
+    expect(page.get_by_label("Schedule")).to_have_value("0 0 3 * * *")
+    policy = requests.get(f"{server.url}/api/v2.0/retentions/{policy_id}", auth=ADMIN, timeout=5).json()
+    assert policy["trigger"]["settings"]["cron"] == "0 0 3 * * *"
+
+    page.get_by_role("button", name="Dry run").click()  # v1 goes: v2 is the newest, v0 is kept always
+    run = page.get_by_role("row").filter(has_text="Dry run")
+    expect(run.get_by_role("cell").nth(2)).to_have_text("Succeed")
+    expect(run.get_by_role("cell").nth(5)).to_have_text(re.compile(r"^\d+(\.\d)? KiB$"))
+    shot(page, "7b-policy-retention-edit")
+
+    page.get_by_role("row").filter(has_text="Retain always").get_by_role("button", name="Delete").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text('"Retain always" for tags v0 in api')
+    dialog.get_by_role("button", name="Delete rule").click()
+    expect(page.get_by_role("row").filter(has_text="Retain always")).to_have_count(0)
+    policy = requests.get(f"{server.url}/api/v2.0/retentions/{policy_id}", auth=ADMIN, timeout=5).json()
+    assert [r["template"] for r in policy["rules"]] == ["latestPushedK"]
+
+    page.get_by_role("button", name="Delete policy").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete policy").click()
+    expect(page.get_by_text("No retention policy")).to_be_visible()
+    assert requests.get(f"{server.url}/api/v2.0/retentions/{policy_id}", auth=ADMIN, timeout=5).status_code == 404
+    assert len(requests.get(f"{server.url}/api/v2.0/projects/tidy/repositories/api/artifacts",
+                            auth=ADMIN, timeout=5).json()) == 3  # nothing ran for real
