@@ -96,31 +96,29 @@ class ProxyCache:
         self._checked: dict[tuple[str, str], tuple[float, str | None]] = {}
         self._flights: dict[tuple[str, ...], asyncio.Future] = {}
         self._clients: OrderedDict[tuple, RegistryClient] = OrderedDict()
-        self._active: dict[str, int] = {}  # project → upstream requests in flight in this process
 
-    async def _take(self, repo: str) -> str:
-        """A slot for one upstream request of ``repo``'s project; TOOMANYREQUESTS beyond max_upstream_conn."""
+    async def _take(self, repo: str) -> str | None:
+        """A slot for one upstream request of ``repo``'s project, counted across every process that
+        shares the database (None: the project sets no limit); TOOMANYREQUESTS beyond max_upstream_conn."""
         limit = await self.proxies.limit_of(repo)
+        if limit < 0:
+            return None
         project = project_of(repo)
-        active = self._active.get(project, 0)
-        if 0 <= limit <= active:
+        slot = await self.claims.take_slot(project, limit)
+        if slot is None:
             raise too_many(project, limit)
-        self._active[project] = active + 1
-        return project
+        return slot
 
-    def _release(self, project: str) -> None:
-        left = self._active.get(project, 1) - 1
-        if left > 0:
-            self._active[project] = left
-        else:
-            self._active.pop(project, None)
+    async def _release(self, slot: str | None) -> None:
+        if slot is not None:
+            await self.claims.release(slot)
 
     async def _limited(self, repo: str, work: Callable[[], Awaitable[T]]) -> T:
-        project = await self._take(repo)
+        slot = await self._take(repo)
         try:
             return await work()
         finally:
-            self._release(project)
+            await self._release(slot)
 
     # --- talking to the upstream ---------------------------------------------------------
     async def _client(self, endpoint: EndpointRecord, repo: str) -> RegistryClient:
@@ -233,7 +231,7 @@ class ProxyCache:
             self._remember(repo, tag, warning)
             return dataclasses.replace(local, warning=warning)
         finally:
-            self._release(slot)
+            await self._release(slot)
         self._remember(repo, tag, None)
         return fetched
 
@@ -313,14 +311,14 @@ class ProxyCache:
             fetch = self.fetches.current(digest)
         if fetch is None:
             try:
-                project = await self._take(repo)
+                slot = await self._take(repo)
             except RegistryError:
                 await self.claims.release(claim)
                 raise
-            fetch, started = self.fetches.join(digest, open_response, commit, lambda: self._release(project),
+            fetch, started = self.fetches.join(digest, open_response, commit, lambda: self._release(slot),
                                                lambda: self.claims.release(claim))
             if not started:  # another request started it while the slot was taken
-                self._release(project)
+                await self._release(slot)
         await fetch.started.wait()
         if fetch.size is None:
             error = fetch.error

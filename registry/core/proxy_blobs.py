@@ -63,7 +63,7 @@ class BlobFetch:
         await self._notify()
 
     async def run(self, open_response: Opener, commit: Callable[[int], Awaitable[None]],
-                  on_transferred: Callable[[], None] = lambda: None) -> None:
+                  on_transferred: Callable[[], Awaitable[None]] | None = None) -> None:
         """Fetch, verify, store (``commit``); any failure is recorded and wakes every reader.
 
         ``on_transferred`` is called as soon as the upstream's part is over, before storing.
@@ -72,7 +72,8 @@ class BlobFetch:
             try:
                 hexdigest = await self._transfer(open_response)
             finally:
-                on_transferred()
+                if on_transferred is not None:
+                    await on_transferred()
             if hexdigest is None:
                 return
             if hexdigest != self.digest.hex:
@@ -181,7 +182,7 @@ class BlobFetches:
         return self._fetches.get(str(digest))
 
     def join(self, digest: Digest, open_response: Opener, commit: Callable[[int], Awaitable[None]],
-             on_transferred: Callable[[], None] = lambda: None,
+             on_transferred: Callable[[], Awaitable[None]] | None = None,
              on_finished: Callable[[], Awaitable[None]] | None = None) -> tuple[BlobFetch, bool]:
         """The fetch of ``digest`` in flight (False), or a new one started with ``open_response`` (True),
         which calls ``on_transferred`` once the upstream's part is over and ``on_finished`` once the

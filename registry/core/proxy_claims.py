@@ -12,7 +12,9 @@ shared database (``leases``, as garbage collection holds its own):
   holder fails, or dies and its claim expires, the next one takes it and asks the upstream
   itself (reporting the upstream's answer to its own clients);
 - a *check* per proxied tag, taken for ``manifest_check_interval``: the process that takes
-  it sends the HEAD, every other serves the cached manifest until it expires.
+  it sends the HEAD, every other serves the cached manifest until it expires;
+- ``max_upstream_conn`` *slots* per proxy project, one held (and renewed) by each upstream
+  request in flight anywhere, so the limit is the project's, not each process's.
 """
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ class UpstreamClaims:
     def __init__(self, jobs: JobStore) -> None:
         self.jobs = jobs
         self.holder = f"proxy-{uuid.uuid4().hex}"  # this process, as the leases name it
-        self._renewals: dict[str, asyncio.Task] = {}
+        self._held: dict[str, tuple[str, asyncio.Task]] = {}  # lease name → its holder here, its renewal
 
     async def hold_or_wait(self, name: str, ready: Callable[[], Awaitable[T | None]]) -> T | None:
         """None once this process holds the fetch claim ``name`` (``release`` it when done);
@@ -45,28 +47,44 @@ class UpstreamClaims:
                 if found is not None:
                     await self.jobs.release_lease(name, self.holder)
                     return found
-                if name not in self._renewals:
-                    self._renewals[name] = asyncio.get_running_loop().create_task(self._renew(name))
+                self._keep(name, self.holder)
                 return None
             await asyncio.sleep(POLL_SECONDS)
             found = await ready()
             if found is not None:
                 return found
 
-    async def _renew(self, name: str) -> None:
+    async def take_slot(self, scope: str, limit: int) -> str | None:
+        """One of ``limit`` slots of ``scope``, held across every process (``release`` it when done);
+        None when all are held. Each slot has a holder of its own, so that two requests of one
+        process never share one."""
+        holder = f"{self.holder}-{uuid.uuid4().hex[:12]}"
+        for index in range(limit):
+            name = f"proxy-slot:{scope}:{index}"
+            if await self.jobs.take_lease(name, holder, CLAIM_SECONDS):
+                self._keep(name, holder)
+                return name
+        return None
+
+    def _keep(self, name: str, holder: str) -> None:
+        """Renew a lease just taken until it is released."""
+        if name not in self._held:
+            self._held[name] = (holder, asyncio.get_running_loop().create_task(self._renew(name, holder)))
+
+    async def _renew(self, name: str, holder: str) -> None:
         while True:
             await asyncio.sleep(CLAIM_SECONDS / 3)
             try:
-                await self.jobs.take_lease(name, self.holder, CLAIM_SECONDS)
+                await self.jobs.take_lease(name, holder, CLAIM_SECONDS)
             except Exception:  # the database is briefly away: the claim may lapse and be taken over
                 log.warning("proxy: renewing the claim %s failed", name, exc_info=True)
 
     async def release(self, name: str) -> None:
-        renewal = self._renewals.pop(name, None)
+        holder, renewal = self._held.pop(name, (self.holder, None))
         if renewal is not None:
             renewal.cancel()
         try:
-            await self.jobs.release_lease(name, self.holder)
+            await self.jobs.release_lease(name, holder)
         except Exception:  # it expires by itself
             log.warning("proxy: releasing the claim %s failed", name, exc_info=True)
 
@@ -75,5 +93,5 @@ class UpstreamClaims:
         return await self.jobs.take_lease(name, self.holder, seconds)
 
     async def close(self) -> None:
-        for name in list(self._renewals):
+        for name in list(self._held):
             await self.release(name)

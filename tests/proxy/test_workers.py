@@ -2,16 +2,20 @@
 checks through the database, so the upstream sees what one process would have asked."""
 from __future__ import annotations
 
+import hashlib
+import os
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import requests
 
 from tests.api.conftest import Api
 from tests.conftest import ADMIN
 from tests.proxy.conftest import make_proxy_project, proxy_settings
+from tests.proxy.fake_upstream import FakeUpstream
 from tests.support.client import RegistryClient
 from tests.support.images import make_image, sha256
 from tests.support.server import BerthServer
@@ -89,3 +93,30 @@ def test_two_workers_check_a_tag_once_per_interval(workers, upstream):
     assert _pull_many(workers.url, f"{project}/{repo}", "v1") == {moved.digest}
     assert _checks(upstream, repo) == heads + 2
     assert _answered(upstream, "GET", f"/v2/{repo}/manifests/") == 2
+
+
+def test_max_upstream_conn_is_the_projects_across_workers(workers):
+    """With ``max_upstream_conn: 1`` one slow cold blob holds the project's only slot in whichever
+    worker fetches it: cold blobs asked of either worker meanwhile get 429, not a second slot."""
+    fake = FakeUpstream().start()
+    try:
+        blobs = [os.urandom(1 << 20) for _ in range(9)]
+        digests = ["sha256:" + hashlib.sha256(b).hexdigest() for b in blobs]
+        fake.blobs.update(zip(digests, blobs))
+        fake.delay = 0.1  # 16 pieces: well over a second
+        api = Api(workers.url, ADMIN)
+        project = make_proxy_project(api, fake.url, login=None)
+        assert api.put(f"/projects/{project}", json={"metadata": {"max_upstream_conn": "1"}}).status_code == 200
+        url = f"{workers.url}/v2/{project}/slow/blobs/"
+        with ThreadPoolExecutor(1) as pool:
+            slow = pool.submit(requests.get, url + digests[0], auth=ADMIN, timeout=60)
+            time.sleep(0.5)
+            # A connection each, so the kernel spreads them over both workers.
+            answers = [requests.get(url + d, auth=ADMIN, timeout=60, headers={"Connection": "close"}).status_code
+                       for d in digests[1:]]
+            assert slow.result().content == blobs[0]
+        assert answers == [429] * len(answers)
+        later = requests.get(url + digests[1], auth=ADMIN, timeout=60)
+        assert later.status_code == 200 and later.content == blobs[1]
+    finally:
+        fake.stop()
