@@ -193,14 +193,15 @@ class ProxyCache:
     async def _revalidate(self, endpoint: EndpointRecord, repo: str, tag: str, local: StoredManifest | None,
                           accept: str) -> StoredManifest:
         """The tag's manifest: fetched when cold; else, if no process asked this interval, checked."""
-        first = await self.claims.first_to_check(f"proxy-tag:{repo}:{tag}", self.check_interval)
+        first = await self.claims.first_to_check(_check_name(repo, tag), self.check_interval)
         if local is None:
             fetched = await self._claimed(repo, tag, lambda: self._ask(endpoint, repo, tag, None, accept))
             self._remember(repo, tag, None)
             return fetched
-        if not first:  # another process asked the upstream within the interval
-            self._remember(repo, tag, None)
-            return local
+        if not first:  # another process asked the upstream within the interval, and says how it went
+            warning = await self.claims.told(_check_name(repo, tag))
+            self._remember(repo, tag, warning)
+            return dataclasses.replace(local, warning=warning) if warning else local
         return await self._ask(endpoint, repo, tag, local, accept)
 
     async def _ask(self, endpoint: EndpointRecord, repo: str, tag: str, local: StoredManifest | None,
@@ -218,7 +219,7 @@ class ProxyCache:
             response.release()
             current = _digest_or_none(response.headers.get("Docker-Content-Digest"))
             if local is not None and current == local.digest:
-                self._remember(repo, tag, None)
+                await self._answered(repo, tag, None)
                 return local
             fetched = await self._fetch_manifest(endpoint, repo, current or tag, tag, accept)
         except RequestError as error:
@@ -228,12 +229,17 @@ class ProxyCache:
             failure = f"answered {error.status}" if error.status else "could not be reached"
             warning = f'110 - "Response is Stale: the upstream registry {failure}; serving the cached copy"'
             log.warning("proxy: %s:%s served from the cache: upstream %s failed: %s", repo, tag, endpoint.url, error)
-            self._remember(repo, tag, warning)
+            await self._answered(repo, tag, warning)
             return dataclasses.replace(local, warning=warning)
         finally:
             await self._release(slot)
-        self._remember(repo, tag, None)
+        await self._answered(repo, tag, None)
         return fetched
+
+    async def _answered(self, repo: str, tag: str, warning: str | None) -> None:
+        """Remember how the upstream answered a tag's check, here and for the other processes."""
+        self._remember(repo, tag, warning)
+        await self.claims.tell_others(_check_name(repo, tag), warning, self.check_interval)
 
     async def _fetch_manifest(self, endpoint: EndpointRecord, repo: str, reference: str, tag: str | None,
                               accept: str) -> StoredManifest:
@@ -349,6 +355,10 @@ class ProxyCache:
     async def close(self) -> None:
         await self.fetches.close()
         await self.claims.close()
+
+
+def _check_name(repo: str, tag: str) -> str:
+    return f"proxy-tag:{repo}:{tag}"
 
 
 def _digest_or_none(text: str | None) -> str | None:

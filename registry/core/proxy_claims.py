@@ -12,7 +12,8 @@ shared database (``leases``, as garbage collection holds its own):
   holder fails, or dies and its claim expires, the next one takes it and asks the upstream
   itself (reporting the upstream's answer to its own clients);
 - a *check* per proxied tag, taken for ``manifest_check_interval``: the process that takes
-  it sends the HEAD, every other serves the cached manifest until it expires;
+  it sends the HEAD, every other serves the cached manifest until it expires — with the
+  ``Warning`` the checker left when the upstream failed;
 - ``max_upstream_conn`` *slots* per proxy project, one held (and renewed) by each upstream
   request in flight anywhere, so the limit is the project's, not each process's.
 """
@@ -91,6 +92,16 @@ class UpstreamClaims:
     async def first_to_check(self, name: str, seconds: float) -> bool:
         """True for the one process that should ask the upstream about ``name`` in the next ``seconds``."""
         return await self.jobs.take_lease(name, self.holder, seconds)
+
+    async def tell_others(self, name: str, warning: str | None, seconds: float) -> None:
+        """Leave (or, with None, take back) the Warning the other processes add to ``name`` meanwhile."""
+        if warning is None:
+            await self.jobs.drop_notice(name)
+        else:
+            await self.jobs.post_notice(name, warning, seconds)
+
+    async def told(self, name: str) -> str | None:
+        return await self.jobs.notice(name)
 
     async def close(self) -> None:
         for name in list(self._held):

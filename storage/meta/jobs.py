@@ -4,7 +4,8 @@ A *lease* is a row naming a job and who holds it until when; taking one is a sin
 conditional write, so across processes and machines one holder wins and a holder that
 died is taken over once its lease expires. A schedule remembers when it last fired, and
 claiming a firing is one conditional update too, so a schedule fires once however many
-workers look at it.
+workers look at it. A *notice* is what one process learned that the others should tell
+their clients too, until it expires.
 """
 from __future__ import annotations
 
@@ -63,6 +64,20 @@ class JobStore:
 
     async def release_lease(self, name: str, holder: str) -> None:
         await self.db.execute("DELETE FROM leases WHERE name = ? AND holder = ?", name, holder)
+
+    # --- notices -----------------------------------------------------------------------
+    async def post_notice(self, name: str, text: str, seconds: float) -> None:
+        await self.db.execute(
+            "INSERT INTO notices (name, text, expires) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE"
+            " SET text = excluded.text, expires = excluded.expires", name, text, time.time() + seconds,
+        )
+
+    async def notice(self, name: str) -> str | None:
+        row = await self.db.fetchone("SELECT text FROM notices WHERE name = ? AND expires >= ?", name, time.time())
+        return row[0] if row else None
+
+    async def drop_notice(self, name: str) -> None:
+        await self.db.execute("DELETE FROM notices WHERE name = ?", name)
 
     # --- garbage collection runs -------------------------------------------------------
     async def start_gc(self, kind: str, dry_run: bool, delete_untagged: bool) -> int:

@@ -458,6 +458,18 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE retention_executions ADD COLUMN freed_bytes {bigint} NOT NULL DEFAULT 0;
         """,
     ),
+    (
+        16,
+        # What the process that checked a proxied tag learned (the upstream is failing), for the
+        # processes that serve the tag from the cache meanwhile.
+        """
+        CREATE TABLE notices (
+            name {text} PRIMARY KEY,
+            text TEXT NOT NULL,
+            expires DOUBLE PRECISION NOT NULL
+        );
+        """,
+    ),
 ]
 
 

@@ -33,6 +33,17 @@ def proxy_settings(**proxy) -> dict:
     return {"proxy": {"upstream_hosts": "127.0.0.1,localhost", **proxy}}
 
 
+@pytest.fixture
+def own_upstream(tmp_path: Path):
+    """A Distribution of the test's own, for tests that stop it."""
+    (tmp_path / "htpasswd").write_text(htpasswd_line(USER, PASSWORD) + "\n")
+    registry = Distribution(tmp_path, {"htpasswd": {"realm": "berth-tests", "path": str(tmp_path / "htpasswd")}})
+    registry.start()
+    registry.client = RegistryClient(registry.url, (USER, PASSWORD))
+    yield registry
+    registry.stop()
+
+
 @pytest.fixture(scope="module")
 def proxy(tmp_path_factory: pytest.TempPathFactory):
     """A Berth whose endpoints may point at loopback only, with tags revalidated after 2 s."""

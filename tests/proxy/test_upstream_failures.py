@@ -6,14 +6,12 @@ import hashlib
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import requests
 
-from tests.agent.registries import Distribution, htpasswd_line
 from tests.conftest import ADMIN
-from tests.proxy.conftest import PASSWORD, USER, make_proxy_project, upstream_requests
+from tests.proxy.conftest import make_proxy_project, upstream_requests
 from tests.proxy.fake_upstream import FakeUpstream
 from tests.support.client import RegistryClient, error_codes
 from tests.support.images import OCI_INDEX, OCI_MANIFEST, make_image, sha256
@@ -26,16 +24,6 @@ def _pull_all(berth: RegistryClient, repo: str, reference: str) -> None:
     assert manifest.status_code == 200, manifest.text
     for d in [manifest.json()["config"], *manifest.json()["layers"]]:
         assert sha256(berth.get(f"/v2/{repo}/blobs/{d['digest']}").content) == d["digest"]
-
-
-@pytest.fixture
-def own_upstream(tmp_path: Path):
-    (tmp_path / "htpasswd").write_text(htpasswd_line(USER, PASSWORD) + "\n")
-    registry = Distribution(tmp_path, {"htpasswd": {"realm": "berth-tests", "path": str(tmp_path / "htpasswd")}})
-    registry.start()
-    registry.client = RegistryClient(registry.url, (USER, PASSWORD))
-    yield registry
-    registry.stop()
 
 
 def test_an_outage_serves_what_is_cached_by_tag_and_digest(proxy, admin_api, own_upstream):

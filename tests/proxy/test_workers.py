@@ -120,3 +120,29 @@ def test_max_upstream_conn_is_the_projects_across_workers(workers):
         assert later.status_code == 200 and later.content == blobs[1]
     finally:
         fake.stop()
+
+
+def test_every_worker_warns_that_a_cached_tag_is_stale_while_the_upstream_is_down(workers, own_upstream):
+    """Only one worker sends the interval's HEAD; when the upstream fails it, the other worker's
+    clients get the same ``Warning`` with the cached manifest, not a silent stale copy."""
+    image = make_image(layers=1)
+    own_upstream.client.push_image("app", image, "v1")
+    project = make_proxy_project(Api(workers.url, ADMIN), own_upstream.url)
+    url = f"{workers.url}/v2/{project}/app/manifests/v1"
+
+    def pulls() -> list[tuple[int, str | None]]:
+        # A connection each, so the kernel spreads them over both workers.
+        answers = [requests.get(url, auth=ADMIN, headers={**ACCEPT, "Connection": "close"}, timeout=30)
+                   for _ in range(12)]
+        return [(a.status_code, a.headers.get("Warning")) for a in answers]
+
+    assert {status for status, _ in pulls()} == {200}
+    own_upstream.stop()
+    time.sleep(INTERVAL + 0.5)
+    stale = pulls()
+    assert {status for status, _ in stale} == {200}
+    assert all(warning and "Response is Stale" in warning for _, warning in stale), stale
+    own_upstream.start()
+    time.sleep(INTERVAL + 0.5)
+    requests.get(url, auth=ADMIN, headers=ACCEPT, timeout=30)  # the next check succeeds: the notice is taken back
+    assert all(warning is None for _, warning in pulls())
