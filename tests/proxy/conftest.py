@@ -15,33 +15,34 @@ from tests.support.server import BerthServer
 USER, PASSWORD = "upstream", "Upstream-Passw0rd"
 
 
-@pytest.fixture(scope="module")
-def upstream(tmp_path_factory: pytest.TempPathFactory):
+def _distribution(workdir: Path) -> Distribution:
     """Distribution with ``auth: htpasswd`` (a Basic challenge), one user that may push and pull."""
     if not Path(DISTRIBUTION).exists():
         pytest.fail("CNCF Distribution (apt package docker-registry) is not installed: bash scripts/test.sh installs it")
-    workdir = tmp_path_factory.mktemp("upstream")
     (workdir / "htpasswd").write_text(htpasswd_line(USER, PASSWORD) + "\n")
     registry = Distribution(workdir, {"htpasswd": {"realm": "berth-tests", "path": str(workdir / "htpasswd")}})
     registry.start()
     registry.client = RegistryClient(registry.url, (USER, PASSWORD))
+    return registry
+
+
+@pytest.fixture(scope="module")
+def upstream(tmp_path_factory: pytest.TempPathFactory):
+    registry = _distribution(tmp_path_factory.mktemp("upstream"))
+    yield registry
+    registry.stop()
+
+
+@pytest.fixture
+def own_upstream(tmp_path: Path):
+    """A Distribution of the test's own, for tests that stop it."""
+    registry = _distribution(tmp_path)
     yield registry
     registry.stop()
 
 
 def proxy_settings(**proxy) -> dict:
     return {"proxy": {"upstream_hosts": "127.0.0.1,localhost", **proxy}}
-
-
-@pytest.fixture
-def own_upstream(tmp_path: Path):
-    """A Distribution of the test's own, for tests that stop it."""
-    (tmp_path / "htpasswd").write_text(htpasswd_line(USER, PASSWORD) + "\n")
-    registry = Distribution(tmp_path, {"htpasswd": {"realm": "berth-tests", "path": str(tmp_path / "htpasswd")}})
-    registry.start()
-    registry.client = RegistryClient(registry.url, (USER, PASSWORD))
-    yield registry
-    registry.stop()
 
 
 @pytest.fixture(scope="module")
