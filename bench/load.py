@@ -51,6 +51,8 @@ def _wrk(url: str, connections: int, seconds: int, headers: dict[str, str]) -> R
         command += ["-H", f"{key}: {value}"]
     out = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
+    if not rps:
+        raise RuntimeError(f"wrk completed no request of {url} in {seconds} s")
     p50 = _ms(re.search(r"\s50%\s+(\S+)", out)[1])
     p99 = _ms(re.search(r"\s99%\s+(\S+)", out)[1])
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -69,8 +71,8 @@ def _hey(url: str, connections: int, seconds: int, method: str, headers: dict[st
     out = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
     rows = list(csv.DictReader(io.StringIO(out)))
     times = sorted(float(row["response-time"]) * 1e3 for row in rows)
-    if not times:
-        return Rate(0.0, 0.0, 0.0, 0)
+    if not times:  # a window without a single answer is a failed measurement, not a zero
+        raise RuntimeError(f"hey completed no request of {url} in {seconds} s")
     elapsed = max(float(row["offset"]) + float(row["response-time"]) for row in rows)
     errors = sum(1 for row in rows if not row["status-code"].startswith(("2", "3")))
     return Rate(round(len(rows) / elapsed, 1), round(_percentile(times, 0.50), 3),
