@@ -33,6 +33,9 @@ log = logging.getLogger("berth.retention")
 MAX_RULES = 15
 DAY = 86400.0
 MAX_PARAM = 10_000_000
+# An execution beats before each repository and each deletion; one silent this long was left
+# Running by a process that died (listing a huge repository takes seconds, not minutes).
+SILENT_LIMIT = 600.0
 TEMPLATES: dict[str, str] = {
     "latestPushedK": "retain the most recently pushed # artifacts",
     "latestPulledN": "retain the most recently pulled # artifacts",
@@ -277,8 +280,9 @@ class RetentionService:
         freed = freed_blobs(freeing.sizes, freeing.deleted, uses)
         await self.meta.retention.finish_execution(execution_id, status, sum(freeing.sizes[d] for d in freed))
 
-    async def _check_stop(self, execution_id: int) -> None:
-        if await self.meta.retention.stop_requested(execution_id):
+    async def _beat_or_stop(self, execution_id: int) -> None:
+        """Beat (so that the execution is not taken for one whose process died) and stop if asked."""
+        if await self.meta.retention.heartbeat(execution_id) == "Stopping":
             raise Stopped
 
     async def _repository(self, execution_id: int, repo: str, rules: list[RetentionRule], dry_run: bool,
@@ -287,7 +291,7 @@ class RetentionService:
         applying = [r for r in rules if not r.disabled and all_select(r.repositories, inside)]
         if not applying:
             return
-        await self._check_stop(execution_id)
+        await self._beat_or_stop(execution_id)
         started = time.time()
         found, _ = await self.artifacts.list(repo, Listing(limit=1_000_000), details=False)
         candidates = [a for a in found if a.subject is None]
@@ -301,7 +305,7 @@ class RetentionService:
                 if artifact.digest in kept:
                     lines.append(f"retained {repo}@{artifact.digest} ({tags})")
                     continue
-                await self._check_stop(execution_id)
+                await self._beat_or_stop(execution_id)
                 going = await self._footprint(repo, artifact.digest, tagged)
                 if dry_run:
                     freeing.add(going)
@@ -352,6 +356,7 @@ class RetentionService:
 
     async def executions(self, policy_id: int, offset: int, limit: int) -> tuple[list[RetentionExecutionRecord], int]:
         await self.get(policy_id)
+        await self.meta.retention.abandon_silent(time.time() - SILENT_LIMIT)
         return await self.meta.retention.executions(policy_id, offset, limit)
 
     async def stop_execution(self, policy_id: int, execution_id: int) -> None:

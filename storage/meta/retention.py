@@ -109,9 +109,19 @@ class RetentionStore:
             "UPDATE retention_executions SET status = 'Stopping', updated = ? WHERE id = ? AND status = 'Running'",
             time.time(), execution_id))
 
-    async def stop_requested(self, execution_id: int) -> bool:
-        row = await self.db.fetchone("SELECT status FROM retention_executions WHERE id = ?", execution_id)
-        return row is not None and row[0] == "Stopping"
+    async def heartbeat(self, execution_id: int) -> str | None:
+        """Show that the execution's process is alive; its status (Stopping when asked to stop)."""
+        row = await self.db.fetchone(
+            "UPDATE retention_executions SET updated = ? WHERE id = ? RETURNING status", time.time(), execution_id
+        )
+        return row[0] if row else None
+
+    async def abandon_silent(self, before: float) -> int:
+        """Close the executions whose process stopped beating before ``before``: it died mid-run."""
+        return await self.db.execute(
+            "UPDATE retention_executions SET status = 'Failed' WHERE status IN ('Running', 'Stopping')"
+            " AND updated < ?", before,
+        )
 
     async def executions(self, policy_id: int, offset: int, limit: int) -> tuple[list[RetentionExecutionRecord], int]:
         rows = await self.db.fetchall(

@@ -51,3 +51,18 @@ async def test_runs_left_running_by_a_dead_process_are_closed(meta):
     run_id = await meta.jobs.start_gc("MANUAL", False, False)
     assert await meta.jobs.abandon_running_gc("stopped\n") == 1
     assert (await meta.jobs.gc_run(run_id)).status == "Error"
+
+
+async def test_retention_executions_whose_process_went_silent_are_closed(meta):
+    policy_id = await meta.retention.create_policy(1, "{}")
+    beating, silent, stopping, done = [await meta.retention.start_execution(policy_id, "MANUAL", False)
+                                       for _ in range(4)]
+    await meta.retention.finish_execution(done, "Succeed", 0)
+    assert await meta.retention.request_stop(stopping)
+    await asyncio.sleep(0.2)
+    cutoff = time.time()
+    assert await meta.retention.heartbeat(beating) == "Running"
+    assert await meta.retention.abandon_silent(cutoff) == 2  # silent and stopping: their process died
+    statuses = {e.id: e.status for e in (await meta.retention.executions(policy_id, 0, 10))[0]}
+    assert statuses == {beating: "Running", silent: "Failed", stopping: "Failed", done: "Succeed"}
+    assert await meta.retention.heartbeat(999999) is None
