@@ -7,6 +7,11 @@ and deletion are per artifact: ``latestPushedK`` keeps K artifacts, not K tags, 
 artifact kept by one tag keeps all of them. An artifact with an immutable tag is kept
 whole. Index children and referrers (signatures, SBOMs) are not candidates: they go
 with their index or subject. A dry run runs the same decision and deletes nothing.
+
+Each execution records the bytes garbage collection frees because of it (the rule is
+``references.freed_blobs``, asked with what the deleted manifests named), and can be
+stopped from any process: the executor reads its status, as a heartbeat, before every
+repository and deletion.
 """
 from __future__ import annotations
 
