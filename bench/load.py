@@ -83,9 +83,11 @@ def _percentile(ordered: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def download_mb_s(url: str, parallel: int, expected: int, headers: dict[str, str] | None = None) -> float:
-    """Fetch ``url`` with ``parallel`` curls at once; aggregate MB/s (10^6 bytes per second)."""
-    command = ["curl", "-sf", "-o", "/dev/null", "-w", "%{size_download}\n"]
+def download_mb_s(url: str, parallel: int, expected: int, headers: dict[str, str] | None = None,
+                  follow: bool = False) -> float:
+    """Fetch ``url`` with ``parallel`` curls at once (following redirects with ``follow``);
+    aggregate MB/s (10^6 bytes per second)."""
+    command = ["curl", "-sf", "-o", "/dev/null", "-w", "%{size_download}\n", *(["-L"] if follow else [])]
     for key, value in (headers or {}).items():
         command += ["-H", f"{key}: {value}"]
     began = time.perf_counter()

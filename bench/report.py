@@ -117,7 +117,34 @@ def _proxy(proxy: dict) -> list[str]:
             f"| upstream requests during 1,000 warm tag pulls | {upstream} | | | ≤ 1 {_check(1, upstream)} |"]
 
 
+def _s3(s3: dict) -> list[str]:
+    rows = [("push_put", "blob push, one PUT (MB/s)"), ("blob_get", "blob GET through the registry (MB/s)"),
+            ("range_get", "8 MiB Range GET from the middle (MB/s)")]
+    lines = ["## S3 storage", "",
+             "Both registries store blobs in one SeaweedFS (`weed server -s3`, on the load generator's core); "
+             "`redirect` rows answer 307 with a signed URL and curl follows it to SeaweedFS.", "",
+             "| Figure | Berth | Distribution | Berth ÷ Distribution |", "|---|---:|---:|---:|"]
+    for key, label in rows:
+        berth, dist = s3[key]["berth"], s3[key]["distribution"]
+        lines.append(f"| {label} | {berth:,.0f} | {dist:,.0f} | {berth / dist:.2f}× |")
+    push, redirect = s3["push_put"], s3["redirect_get"]
+    lines.append(f"| blob push, one PUT, redirect mode (MB/s) | {push['berth_redirect']:,.0f} "
+                 f"| {push['distribution_redirect']:,.0f} | {push['berth_redirect'] / push['distribution_redirect']:.2f}× |")
+    lines.append(f"| blob GET by 307 redirect (MB/s) | {redirect['berth']:,.0f} | {redirect['distribution']:,.0f} "
+                 f"| {redirect['berth'] / redirect['distribution']:.2f}× |")
+    memory = s3["memory"]
+    lines.append(f"| peak RSS rise over a {memory['berth']['mib']} MiB upload and download (MiB) "
+                 f"| {memory['berth']['growth']:.1f} | {memory['distribution']['growth']:.1f} | |")
+    return lines
+
+
 SCALE_TARGET = 1.5
+
+
+def _latency(rate: dict) -> str:
+    if rate["p50"] is None:
+        return "no answer within the window"
+    return f"{rate['p50']:.2f} / {rate['p99']:.2f}"
 
 
 def _scale(scale: dict) -> list[str]:
@@ -136,8 +163,11 @@ def _scale(scale: dict) -> list[str]:
         for server in ("berth", "distribution"):
             if key not in sizes[0][server]:
                 continue
-            cells = [f"{s[server][key]['p50']:.2f} / {s[server][key]['p99']:.2f}" for s in sizes]
+            cells = [_latency(s[server][key]) for s in sizes]
             first, last = sizes[0][server][key], sizes[-1][server][key]
+            if first["p50"] is None or last["p50"] is None:  # Distribution answered nothing in a window
+                lines.append(f"| {key} | {server} | " + " | ".join(cells) + " | — |")
+                continue
             p50, p99 = last["p50"] / first["p50"], last["p99"] / first["p99"]
             mark = "" if server != "berth" or "fuzzy" in key else " " + _check(SCALE_TARGET, max(p50, p99))
             lines.append(f"| {key} | {server} | " + " | ".join(cells) + f" | {p50:.2f}× / {p99:.2f}×{mark} |")
@@ -181,6 +211,8 @@ def markdown(results: dict) -> str:
                             results["workers"], "workers_1", "workers_2", 1.7)
     if "proxy" in results:
         lines += [""] + _proxy(results["proxy"])
+    if "s3" in results:
+        lines += [""] + _s3(results["s3"])
     if "scale" in results:
         lines += [""] + _scale(results["scale"])
     return "\n".join(lines) + "\n"

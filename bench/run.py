@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bench import load, machine, report
 from bench.proxy import ProxyPhase
+from bench.s3 import S3Phase
 from bench.scale import Scale, ScalePhase
 from bench.client import DOCKER_MANIFEST, RegistryClient, basic_header, random_file
 from bench.servers import ADMIN_PASSWORD, DISTRIBUTION, SERVICE, Berth, Distribution, Nginx, Server, running
@@ -292,6 +293,10 @@ class Benchmark:
         self.results["proxy"] = ProxyPhase(self.workdir, self.server_cpu, self.load_cpus, self.s.rounds,
                                            self.s.seconds, cold).run()
 
+    def s3_phase(self) -> None:
+        self.results["s3"] = S3Phase(self.workdir, self.server_cpu, self.s.rounds, self.s.blob_bytes,
+                                     self.s.big_bytes).run()
+
     def scale_phase(self) -> None:
         scale = Scale.quick() if self.s.blob_bytes < 64 * MIB else Scale.full()
         self.results["scale"] = ScalePhase(self.workdir, self.server_cpu, scale, self.s.rounds).run()
@@ -303,6 +308,7 @@ class Benchmark:
         self.auth_phase()
         self.variants_phase()
         self.proxy_phase()
+        self.s3_phase()
         if with_scale:
             self.scale_phase()
         self.results["elapsed_s"] = round(time.monotonic() - started, 1)

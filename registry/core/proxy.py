@@ -32,7 +32,7 @@ from registry.core.errors import RegistryError
 from registry.core.links import BlobLinks
 from registry.core.manifests import ManifestService, StoredManifest
 from registry.core.names import project_of, split_stored_reference
-from registry.core.proxy_blobs import BlobFetch, BlobFetches
+from registry.core.proxy_blobs import BlobFetch, BlobFetches, FetchNotice, FollowedFetch, machine_id
 from registry.core.proxy_claims import UpstreamClaims
 from registry.core.proxy_projects import ProxyProjects, upstream_repository
 from registry.core.quotas import QuotaService
@@ -48,6 +48,9 @@ log = logging.getLogger("berth.proxy")
 T = TypeVar("T")
 MAX_CLIENTS = 1024
 MAX_CHECKED = 100_000  # remembered tag checks; beyond it they are forgotten (the next pull asks again)
+# A fetch's notice outlives any fetch: it is taken back when the fetch ends, and followers of a
+# holder that died give up when its claim expires.
+FETCH_NOTICE_SECONDS = 3600.0
 KNOWN_MANIFESTS = (mediatypes.OCI_INDEX, mediatypes.OCI_MANIFEST, mediatypes.DOCKER_MANIFEST_LIST,
                    mediatypes.DOCKER_MANIFEST)
 
@@ -308,7 +311,9 @@ class ProxyCache:
         fetch = self.fetches.current(digest)
         if fetch is None:
             elsewhere = await self._shared(("claim", str(digest)), lambda: self.claims.hold_or_wait(
-                claim, lambda: self.store.stat(digest)))
+                claim, lambda: self.store.stat(digest), lambda: self._fetching_here(digest)))
+            if isinstance(elsewhere, FetchNotice):  # another process on this machine is fetching it
+                return await self._follow(endpoint, repo, digest, claim, elsewhere)
             if elsewhere is not None:  # another process fetched it meanwhile
                 body = await self._stored(endpoint, repo, digest)
                 if body is None:
@@ -316,15 +321,7 @@ class ProxyCache:
                 return body
             fetch = self.fetches.current(digest)
         if fetch is None:
-            try:
-                slot = await self._take(repo)
-            except RegistryError:
-                await self.claims.release(claim)
-                raise
-            fetch, started = self.fetches.join(digest, open_response, commit, lambda: self._release(slot),
-                                               lambda: self.claims.release(claim))
-            if not started:  # another request started it while the slot was taken
-                await self._release(slot)
+            fetch = await self._start_fetch(repo, digest, claim, open_response, commit)
         await fetch.started.wait()
         if fetch.size is None:
             error = fetch.error
@@ -335,6 +332,54 @@ class ProxyCache:
         await self.quotas.check_all(repo, [(str(digest), fetch.size)])
         fetch.repos.add(repo)
         return BlobBody(digest, fetch.size, None, None, fetch)
+
+    async def _start_fetch(self, repo: str, digest: Digest, claim: str,
+                           open_response: Callable[[], Awaitable[aiohttp.ClientResponse]],
+                           commit: Callable[[int], Awaitable[None]]) -> BlobFetch:
+        """Start the fetch of a blob this process claimed (or join one a request here started
+        meanwhile). It holds one of the project's upstream slots while it transfers, tells this
+        machine's other processes where its file grows, and lets go of the claim however it ends."""
+        try:
+            slot = await self._take(repo)
+        except RegistryError:
+            await self.claims.release(claim)
+            raise
+
+        async def announce(started: BlobFetch) -> None:
+            assert started.size is not None
+            notice = FetchNotice(machine_id(), str(started.path), started.size, repo)
+            try:
+                await self.claims.tell_others(_fetch_name(digest), notice.as_text(), FETCH_NOTICE_SECONDS)
+            except Exception:  # the others then wait for the stored blob, as from another machine
+                log.warning("proxy: could not tell the other processes about the fetch of %s", digest, exc_info=True)
+
+        async def finished() -> None:
+            await self.claims.tell_others(_fetch_name(digest), None, 0)
+            await self.claims.release(claim)
+
+        fetch, started = self.fetches.join(digest, open_response, commit, lambda: self._release(slot),
+                                           finished, announce)
+        if not started:  # another request started it while the slot was taken
+            await self._release(slot)
+        return fetch
+
+    async def _fetching_here(self, digest: Digest) -> FetchNotice | None:
+        """Where another process of this machine writes the blob it is fetching, if one is."""
+        notice = FetchNotice.parse(await self.claims.told(_fetch_name(digest)))
+        return notice if notice is not None and notice.here() else None
+
+    async def _follow(self, endpoint: EndpointRecord, repo: str, digest: Digest, claim: str,
+                      notice: FetchNotice) -> BlobBody:
+        """Serve a blob another process of this machine is fetching, behind its writer."""
+        if notice.repo != repo and await self.blob_size(endpoint, repo, digest) != notice.size:
+            raise RegistryError("UNAVAILABLE", f"the upstream registry gave {digest} another size", status=502)
+        await self.quotas.check_all(repo, [(str(digest), notice.size)])
+
+        async def link() -> None:
+            await self.links.link_fetched(repo, str(digest), notice.size)
+
+        followed = FollowedFetch(notice, self.store, lambda: self.claims.held(claim), link)
+        return BlobBody(digest, notice.size, None, None, followed)
 
     async def _store_fetched(self, fetch: BlobFetch, size: int) -> None:
         """Move a verified fetch into the blob store and link it where it was asked for."""
@@ -355,6 +400,10 @@ class ProxyCache:
     async def close(self) -> None:
         await self.fetches.close()
         await self.claims.close()
+
+
+def _fetch_name(digest: Digest) -> str:
+    return f"proxy-fetch:{digest}"
 
 
 def _check_name(repo: str, tag: str) -> str:

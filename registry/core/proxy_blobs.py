@@ -7,16 +7,21 @@ so nothing is held in memory and no client slows another. The last byte is relea
 only once the whole blob hashes to its digest, so a client can never receive a
 complete wrong blob: on a mismatch, a short or broken transfer, every reader's
 connection is aborted and nothing is cached. Verified bytes go into the blob store
-through its upload area, which makes them visible whole or not at all.
+through its upload area, which makes them visible whole or not at all. Other processes
+on the same machine follow the same file (``FollowedFetch``), under the same rule for the
+last byte.
 """
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
+import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
@@ -28,6 +33,8 @@ log = logging.getLogger("berth.proxy")
 CHUNK = 1 << 20
 BATCH = 256 << 10
 LEFTOVER_AGE = 3600.0  # temporary files older than this at start are from a process that died
+FOLLOW_POLL = 0.02  # how often a follower of another process's fetch looks for more bytes
+HOLDER_CHECK = 25  # idle looks between asking whether that fetch is still claimed
 
 Opener = Callable[[], Awaitable[aiohttp.ClientResponse]]
 
@@ -63,14 +70,16 @@ class BlobFetch:
         await self._notify()
 
     async def run(self, open_response: Opener, commit: Callable[[int], Awaitable[None]],
-                  on_transferred: Callable[[], Awaitable[None]] | None = None) -> None:
+                  on_transferred: Callable[[], Awaitable[None]] | None = None,
+                  on_started: Callable[["BlobFetch"], Awaitable[None]] | None = None) -> None:
         """Fetch, verify, store (``commit``); any failure is recorded and wakes every reader.
 
-        ``on_transferred`` is called as soon as the upstream's part is over, before storing.
+        ``on_started`` is called once the size is known, before the first byte is written;
+        ``on_transferred`` as soon as the upstream's part is over, before storing.
         """
         try:
             try:
-                hexdigest = await self._transfer(open_response)
+                hexdigest = await self._transfer(open_response, on_started)
             finally:
                 if on_transferred is not None:
                     await on_transferred()
@@ -100,7 +109,8 @@ class BlobFetch:
             await self.store.upload_start(upload_id)
             self.path, self.upload_id = local, upload_id
 
-    async def _transfer(self, open_response: Opener) -> str | None:
+    async def _transfer(self, open_response: Opener,
+                        on_started: Callable[["BlobFetch"], Awaitable[None]] | None) -> str | None:
         """Write the upstream's bytes to the file; their hex digest, or None after recording why not."""
         try:
             await self._write_into_store()
@@ -114,6 +124,8 @@ class BlobFetch:
                 return None
             self.size = response.content_length
             self.started.set()
+            if on_started is not None:
+                await on_started(self)
             hasher = self.digest.hasher()
             try:
                 with open(self.path, "wb") as out:
@@ -165,6 +177,93 @@ class BlobFetch:
                 yield data
 
 
+def machine_id() -> str:
+    """Which machine a local path belongs to: the host name and this boot of its kernel."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        boot = ""
+    return f"{socket.gethostname()}/{boot}"
+
+
+@dataclass(frozen=True, slots=True)
+class FetchNotice:
+    """What the process fetching a blob tells the others: where on which machine its file grows."""
+
+    machine: str
+    path: str
+    size: int
+    repo: str  # the repository the upstream granted the blob to
+
+    def as_text(self) -> str:
+        return json.dumps({"machine": self.machine, "path": self.path, "size": self.size, "repo": self.repo})
+
+    @classmethod
+    def parse(cls, text: str | None) -> "FetchNotice | None":
+        try:
+            return cls(**json.loads(text)) if text else None
+        except (TypeError, ValueError):
+            return None
+
+    def here(self) -> bool:
+        return self.machine == machine_id()
+
+
+class FollowedFetch:
+    """Another process's fetch on this machine, read from its file as it grows (a BlobBody source).
+
+    Workers of one machine share the store's upload area, where the fetching process writes,
+    so a worker that did not win the fetch need not wait for the whole blob: it sends what the
+    file holds, behind the writer. The last byte waits until the blob is in the store (the
+    holder verified it); when the fetch ends without storing it, the reader's connection is
+    cut, as for readers of a fetch in this process. ``held`` says whether the fetch is still
+    claimed; ``on_stored`` runs once the blob is known to be stored.
+    """
+
+    def __init__(self, notice: FetchNotice, store: BlobStore, held: Callable[[], Awaitable[bool]],
+                 on_stored: Callable[[], Awaitable[None]]) -> None:
+        self.path = Path(notice.path)
+        self.size = notice.size
+        self.store = store
+        self.held = held
+        self.on_stored = on_stored
+        self.verified = False
+
+    async def _is_stored(self, digest: Digest) -> bool:
+        if not self.verified and await self.store.stat(digest) == self.size:
+            self.verified = True
+            await self.on_stored()
+        return self.verified
+
+    async def read(self, digest: Digest, start: int, end: int) -> AsyncIterator[bytes]:
+        try:
+            handle = open(self.path, "rb")
+        except FileNotFoundError:  # committed, or given up, before this reader looked
+            if not await self._is_stored(digest):
+                raise FetchFailed(f"fetch of {digest} in another process failed") from None
+            async for chunk in self.store.read(digest, start, end):
+                yield chunk
+            return
+        with handle:
+            position, idle = start, 0
+            while position <= end:
+                grown = os.fstat(handle.fileno()).st_size
+                readable = self.size if self.verified else min(grown, self.size - 1)
+                if readable > position:
+                    handle.seek(position)
+                    data = handle.read(min(readable, end + 1, position + CHUNK) - position)
+                    position += len(data)
+                    idle = 0
+                    yield data
+                    continue
+                if grown >= self.size and await self._is_stored(digest):
+                    continue
+                idle += 1
+                if idle % HOLDER_CHECK == 0 and not await self.held() and not await self._is_stored(digest):
+                    raise FetchFailed(f"fetch of {digest} in another process ended without storing it")
+                await asyncio.sleep(FOLLOW_POLL)
+
+
 class BlobFetches:
     """The fetches in flight in this process, by digest, and the folder their files live in."""
 
@@ -183,10 +282,11 @@ class BlobFetches:
 
     def join(self, digest: Digest, open_response: Opener, commit: Callable[[int], Awaitable[None]],
              on_transferred: Callable[[], Awaitable[None]] | None = None,
-             on_finished: Callable[[], Awaitable[None]] | None = None) -> tuple[BlobFetch, bool]:
+             on_finished: Callable[[], Awaitable[None]] | None = None,
+             on_started: Callable[[BlobFetch], Awaitable[None]] | None = None) -> tuple[BlobFetch, bool]:
         """The fetch of ``digest`` in flight (False), or a new one started with ``open_response`` (True),
-        which calls ``on_transferred`` once the upstream's part is over and ``on_finished`` once the
-        blob is stored or given up, however it ended."""
+        which calls ``on_started`` once its size is known, ``on_transferred`` once the upstream's part
+        is over and ``on_finished`` once the blob is stored or given up, however it ended."""
         fetch = self._fetches.get(str(digest))
         if fetch is not None:
             return fetch, False
@@ -196,7 +296,7 @@ class BlobFetches:
 
         async def run() -> None:
             try:
-                await fetch.run(open_response, commit, on_transferred)
+                await fetch.run(open_response, commit, on_transferred, on_started)
             finally:
                 self._fetches.pop(str(digest), None)
                 if on_finished is not None:

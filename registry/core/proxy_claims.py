@@ -8,7 +8,9 @@ shared database (``leases``, as garbage collection holds its own):
 
 - a *fetch* claim per cold blob or manifest, held (and renewed) while the holder fetches
   and let go when it has stored the content or failed. Another process that finds it held
-  waits until the content appears in the shared store and serves it from there; when the
+  waits until the content appears in the shared store and serves it from there (a blob
+  whose holder is on the same machine it follows in the holder's file meanwhile, from a
+  notice the holder leaves); when the
   holder fails, or dies and its claim expires, the next one takes it and asks the upstream
   itself (reporting the upstream's answer to its own clients);
 - a *check* per proxied tag, taken for ``manifest_check_interval``: the process that takes
@@ -39,9 +41,11 @@ class UpstreamClaims:
         self.holder = f"proxy-{uuid.uuid4().hex}"  # this process, as the leases name it
         self._held: dict[str, tuple[str, asyncio.Task]] = {}  # lease name → its holder here, its renewal
 
-    async def hold_or_wait(self, name: str, ready: Callable[[], Awaitable[T | None]]) -> T | None:
+    async def hold_or_wait(self, name: str, ready: Callable[[], Awaitable[T | None]],
+                           meanwhile: Callable[[], Awaitable[T | None]] | None = None) -> T | None:
         """None once this process holds the fetch claim ``name`` (``release`` it when done);
-        what ``ready`` finds once another process's fetch has made the content available."""
+        what ``ready`` finds once another process's fetch has made the content available, or
+        what ``meanwhile`` finds while that fetch is still held by another process."""
         while True:
             if await self.jobs.take_lease(name, self.holder, CLAIM_SECONDS):
                 found = await ready()  # stored by a holder that let go just before
@@ -52,6 +56,8 @@ class UpstreamClaims:
                 return None
             await asyncio.sleep(POLL_SECONDS)
             found = await ready()
+            if found is None and meanwhile is not None:
+                found = await meanwhile()
             if found is not None:
                 return found
 
@@ -102,6 +108,10 @@ class UpstreamClaims:
 
     async def told(self, name: str) -> str | None:
         return await self.jobs.notice(name)
+
+    async def held(self, name: str) -> bool:
+        """Whether some process holds the claim ``name`` (unexpired)."""
+        return await self.jobs.lease_held(name)
 
     async def close(self) -> None:
         for name in list(self._held):

@@ -269,8 +269,11 @@ class S3BlobStore(BlobStore):
                 on_chunk(chunk)
             buffer += chunk
             while len(buffer) >= self.part_size:
-                await write(bytes(buffer[:self.part_size]))
+                with memoryview(buffer) as view:  # one copy of a part, not a slice and then a copy
+                    part = bytes(view[:self.part_size])
                 del buffer[:self.part_size]
+                await write(part)
+                del part
         if buffer:
             await write(bytes(buffer))
         await self._save_segments(upload_id, segments)

@@ -62,6 +62,10 @@ class JobStore:
             name, holder, now + seconds, now,
         ) > 0
 
+    async def lease_held(self, name: str) -> bool:
+        row = await self.db.fetchone("SELECT 1 FROM leases WHERE name = ? AND expires >= ?", name, time.time())
+        return row is not None
+
     async def release_lease(self, name: str, holder: str) -> None:
         await self.db.execute("DELETE FROM leases WHERE name = ? AND holder = ?", name, holder)
 

@@ -41,6 +41,10 @@ def test_quick_run_writes_complete_results(tmp_path: Path) -> None:
     assert results["memory"]["berth"]["peak"] > 0 and results["memory"]["distribution"]["peak"] > 0
     assert results["tokens"]["anonymous"]["rps"] > 0
     assert {"workers_1", "workers_2"} <= results["workers"]["manifest_get_c16"].keys()
+    s3 = results["s3"]
+    assert s3["push_put"].keys() == {"berth", "distribution", "berth_redirect", "distribution_redirect"}
+    assert all(v > 0 for key in ("push_put", "blob_get", "range_get", "redirect_get") for v in s3[key].values())
+    assert {"berth", "distribution"} <= s3["memory"].keys()
     scale = results["scale"]
     small, large = scale["sizes"][0], scale["sizes"][-1]
     assert large["tags"] > small["tags"] and large["blob_links"] > 0
@@ -49,4 +53,4 @@ def test_quick_run_writes_complete_results(tmp_path: Path) -> None:
     assert "0 problem(s)" in scale["maintenance"]["fsck"]["output"], scale["maintenance"]["fsck"]
     report = (tmp_path / "latest.md").read_text()
     assert "Berth ÷ Distribution" in report and results["machine"]["cpu"] in report
-    assert "Cost as the registry grows" in report
+    assert "Cost as the registry grows" in report and "S3 storage" in report

@@ -146,3 +146,57 @@ def test_every_worker_warns_that_a_cached_tag_is_stale_while_the_upstream_is_dow
     time.sleep(INTERVAL + 0.5)
     requests.get(url, auth=ADMIN, headers=ACCEPT, timeout=30)  # the next check succeeds: the notice is taken back
     assert all(warning is None for _, warning in pulls())
+
+
+def _timed_pull(url: str) -> tuple[float, bytes | None]:
+    """Seconds to the first bytes of a blob, and the whole body (None when the connection was cut)."""
+    began = time.monotonic()
+    try:
+        with requests.get(url, auth=ADMIN, stream=True, timeout=60, headers={"Connection": "close"}) as got:
+            assert got.status_code == 200, got.text
+            pieces = got.iter_content(1 << 16)
+            first = next(pieces)
+            waited = time.monotonic() - began
+            return waited, first + b"".join(pieces)
+    except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError):
+        return time.monotonic() - began, None
+
+
+@pytest.fixture
+def slow_upstream():
+    fake = FakeUpstream().start()
+    fake.delay = 0.1  # per 64 KiB piece: 3.2 s for 2 MiB
+    yield fake
+    fake.stop()
+
+
+def test_clients_of_the_worker_that_lost_a_cold_fetch_stream_behind_the_winner(workers, slow_upstream):
+    """The worker that did not win the claim follows the winner's file: its clients get the first
+    bytes long before the last one leaves the upstream, and the upstream is asked once."""
+    blob = os.urandom(2 << 20)
+    digest = "sha256:" + hashlib.sha256(blob).hexdigest()
+    slow_upstream.blobs[digest] = blob
+    project = make_proxy_project(Api(workers.url, ADMIN), slow_upstream.url, login=None)
+    url = f"{workers.url}/v2/{project}/slow/blobs/{digest}"
+    with ThreadPoolExecutor(8) as pool:  # a connection each: the kernel spreads them over both workers
+        pulls = list(pool.map(lambda _: _timed_pull(url), range(8)))
+    assert all(body == blob for _, body in pulls)
+    assert max(waited for waited, _ in pulls) < 2.0, pulls  # the whole blob takes 3.2 s to arrive
+    assert slow_upstream.count("GET", f"/blobs/{digest}") == 1
+
+
+def test_a_followed_fetch_that_does_not_match_its_digest_cuts_every_client(workers, slow_upstream):
+    """Bytes that hash to something else reach no client whole, in either worker: each connection is
+    cut before the last byte, and nothing is cached."""
+    good, bad = os.urandom(1 << 20), os.urandom(1 << 20)
+    digest = "sha256:" + hashlib.sha256(good).hexdigest()
+    slow_upstream.blobs[digest] = bad
+    project = make_proxy_project(Api(workers.url, ADMIN), slow_upstream.url, login=None)
+    url = f"{workers.url}/v2/{project}/forged/blobs/{digest}"
+    with ThreadPoolExecutor(6) as pool:
+        pulls = list(pool.map(lambda _: _timed_pull(url), range(6)))
+    assert all(body is None or len(body) < len(bad) for _, body in pulls), [len(b or b"") for _, b in pulls]
+    slow_upstream.blobs[digest] = good
+    slow_upstream.delay = 0
+    again = requests.get(url, auth=ADMIN, timeout=60)
+    assert again.status_code == 200 and again.content == good
