@@ -3,7 +3,8 @@ PYTHON ?= .venv/bin/python
 
 .PHONY: bench bench-quick
 
-# Berth vs CNCF Distribution on this machine (about 10 minutes); writes bench/results/latest.{json,md}.
+# Berth vs CNCF Distribution on this machine (about 30 minutes, with the tools and test extras
+# `bash scripts/test.sh` installs); writes bench/results/latest.{json,md}.
 bench:
 	$(PYTHON) -m bench
 
