@@ -29,7 +29,12 @@ class AuditTrail(PeriodicFlusher[list[Entry]]):
 
     async def list(self, offset: int, limit: int, operation: str | None,
                    resource_prefix: str | None) -> tuple[list[AuditRecord], int]:
-        """A page of entries, newest first, and how many match in all."""
+        """A page of entries, newest first, and how many match in all.
+
+        What this process has gathered is written first, so whoever just pushed sees
+        it at once; other processes' entries follow within their flush interval.
+        """
+        await self.flush()
         return await self.meta.audit.list(offset, limit, operation, resource_prefix)
 
     def take(self) -> list[Entry] | None:
