@@ -123,10 +123,18 @@ class CatalogQueries:
             where.append(f"r.project IN ({','.join('?' * len(within))})")
             args.extend(within)
         query = compile_listing(listing, REPOSITORY_COLUMNS, "r.name ASC", tuple(where), tuple(args))
-        total = (await self.db.fetchone(f"SELECT COUNT(*) FROM repositories r WHERE {query.where}", *query.args))[0]
+        if project is not None and within is None and not listing.terms:  # all of one project: its kept count
+            total = await self._repo_count(project)
+        else:
+            total = (await self.db.fetchone(f"SELECT COUNT(*) FROM repositories r WHERE {query.where}",
+                                            *query.args))[0]
         rows = await self.db.fetchall(f"{_SUMMARY} WHERE {query.where} ORDER BY {query.order} LIMIT ? OFFSET ?",
                                       *query.args, listing.limit, listing.offset)
         return [RepositorySummary(*r) for r in rows], total
+
+    async def _repo_count(self, project: str) -> int:
+        row = await self.db.fetchone("SELECT repo_count FROM projects WHERE name = ?", project)
+        return row[0] if row else 0
 
     async def repository(self, name: str) -> RepositorySummary | None:
         row = await self.db.fetchone(f"{_SUMMARY} WHERE r.name = ?", name)
@@ -159,8 +167,8 @@ class CatalogQueries:
                                       repo) is not None
 
     async def repository_counts(self) -> dict[str, int]:
-        """Project name → number of repositories."""
-        return dict(await self.db.fetchall("SELECT project, COUNT(*) FROM repositories GROUP BY project"))
+        """Project name → number of repositories (the kept counts: no scan of the repositories)."""
+        return dict(await self.db.fetchall("SELECT name, repo_count FROM projects WHERE repo_count > 0"))
 
     async def references(self, repo: str, digests: Collection[str]) -> dict[str, list[tuple[str, str, int]]]:
         """Manifest digest → its (child digest, kind, size) entries, for ``digests`` of a repository."""

@@ -470,6 +470,15 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        17,
+        # Each project's repository count, kept by the writes that create and delete
+        # repositories, for the totals of its repository list and of the project list.
+        """
+        ALTER TABLE projects ADD COLUMN repo_count {bigint} NOT NULL DEFAULT 0;
+        UPDATE projects SET repo_count = (SELECT COUNT(*) FROM repositories r WHERE r.project = projects.name);
+        """,
+    ),
 ]
 
 

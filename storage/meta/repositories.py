@@ -15,12 +15,15 @@ class RepositoryStore:
         self.db = db
 
     async def ensure(self, tx: Database, name: str, project: str, now: float) -> None:
-        """Create the repository inside ``tx``, or mark it updated."""
-        await tx.execute(
-            "INSERT INTO repositories (name, project, created, updated) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (name) DO UPDATE SET updated = excluded.updated",
-            name, project, now, now,
-        )
+        """Create the repository inside ``tx``, or mark it updated; a new one is counted in
+        its project's kept repository count (the project row is locked after the repository's)."""
+        if await tx.execute("UPDATE repositories SET updated = ? WHERE name = ?", now, name):
+            return
+        if await tx.execute("INSERT INTO repositories (name, project, created, updated) VALUES (?, ?, ?, ?)"
+                            " ON CONFLICT (name) DO NOTHING", name, project, now, now):
+            await tx.execute("UPDATE projects SET repo_count = repo_count + 1 WHERE name = ?", project)
+        else:  # another transaction created it a moment ago
+            await tx.execute("UPDATE repositories SET updated = ? WHERE name = ?", now, name)
 
     async def touch(self, tx: Database, name: str, now: float) -> None:
         """Mark the repository updated inside ``tx`` (and so lock its row)."""
@@ -57,4 +60,6 @@ class RepositoryStore:
                              " (SELECT id FROM manifests WHERE repo = ?)", name)
             for table in ("manifests", "tags", "manifest_refs", "blob_links"):
                 await tx.execute(f"DELETE FROM {table} WHERE repo = ?", name)
+            await tx.execute("UPDATE projects SET repo_count = repo_count - 1"
+                             " WHERE name = (SELECT project FROM repositories WHERE name = ?)", name)
             return await tx.execute("DELETE FROM repositories WHERE name = ?", name) > 0

@@ -202,6 +202,25 @@ async def test_concurrent_writers_of_one_tag_leave_one_consistent_answer(meta_ba
     assert await stores[0].manifests.existing(REPO, digests) == set(digests)
 
 
+async def test_kept_repository_counts_match_the_repositories_under_concurrent_writers(meta_backend):
+    stores = [await meta_backend() for _ in range(4)]
+    await stores[0].projects.create("counted", False, None)
+    names = [f"counted/r{i % 6}" for i in range(24)]  # six repositories, each first written by several at once
+    await asyncio.gather(*(
+        stores[i % 4].blob_links.link(name, "counted", sha(i), 10) if i % 2 else
+        stores[i % 4].manifests.put(manifest(sha(500 + i), repo=name, refs=[]), "counted", [f"t{i}"])
+        for i, name in enumerate(names)
+    ))
+    everything = Listing((), limit=100)
+    found, total = await stores[1].catalog.repositories("counted", everything)
+    assert total == len(found) == 6 and (await stores[2].catalog.repository_counts())["counted"] == 6
+    await asyncio.gather(stores[0].repositories.delete("counted/r0"), stores[1].repositories.delete("counted/r0"),
+                         stores[2].repositories.delete("counted/r1"))
+    found, total = await stores[3].catalog.repositories("counted", everything)
+    assert total == len(found) == 4
+    assert await stores[3].projects.repository_count("counted") == 4
+
+
 # --- uploads --------------------------------------------------------------------
 
 
