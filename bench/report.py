@@ -4,7 +4,10 @@ from __future__ import annotations
 RATE_TESTS = ["manifest_get_c1", "manifest_get_c16", "manifest_get_c64", "blob_head_c16", "blob_head_c64",
               "tags_list_c16", "tags_list_c64"]
 MODES = {"open": ("no auth", 5.0), "basic": ("Basic", 20.0), "bearer": ("Bearer", 5.0)}
+# Manifest GET, the request a rollout makes most, is held to more than the others.
+MANIFEST_TARGETS = {"open": 10.0, "bearer": 10.0}
 FLOOR = 3.0
+WORKERS_TARGET = 1.8
 
 
 def _check(value: float, target: float) -> str:
@@ -14,7 +17,7 @@ def _check(value: float, target: float) -> str:
 def _rate_target(key: str, mode: str) -> tuple[str, float | None]:
     if key.endswith("_c1"):
         return "—", None
-    target = MODES[mode][1]
+    target = MANIFEST_TARGETS.get(mode, MODES[mode][1]) if key.startswith("manifest_get") else MODES[mode][1]
     return f"≥ {target:g}× (floor {FLOOR:g}×)", target
 
 
@@ -207,8 +210,8 @@ def markdown(results: dict) -> str:
     lines += [""] + _versus("Access log", "Berth pinned, no auth, manifest GET, access log off vs on.",
                             results["access_log"], "off", "on")
     lines += [""] + _versus("Workers", "Berth unpinned on all cores (load generator too), no auth, manifest GET: "
-                            "`--workers 1` vs `--workers 2` (target ≥ 1.7×).",
-                            results["workers"], "workers_1", "workers_2", 1.7)
+                            f"`--workers 1` vs `--workers 2` (target ≥ {WORKERS_TARGET:g}×).",
+                            results["workers"], "workers_1", "workers_2", WORKERS_TARGET)
     if "proxy" in results:
         lines += [""] + _proxy(results["proxy"])
     if "s3" in results:
